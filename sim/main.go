@@ -1,0 +1,282 @@
+// Command vmw-sim is the vCenter simulator that python-vmware-wrapper is tested against.
+//
+// It is VMware's govmomi simulator (vcsim) with the extensions a realistic test needs and the
+// stock simulator lacks: guest shutdown and reboot that take effect after a delay, VMware Tools
+// that stop and start with the guest, guest operations without Docker, and fault injection.
+// See the README in this folder for what each flag and extension does.
+//
+// TEST USE ONLY: guest operations run programs on this machine, as the user running the
+// simulator. Never expose it beyond loopback; it refuses other listen addresses.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+
+	// Registers the vAPI REST endpoints (tagging) with the simulator.
+	_ "github.com/vmware/govmomi/vapi/simulator"
+)
+
+// options holds everything the command line configures.
+type options struct {
+	listen string
+	load   string
+
+	datacenters    int
+	clusters       int
+	clusterHosts   int
+	standaloneHost int
+	vmsPerPool     int
+	folders        int
+	pools          int
+	datastores     int
+	portgroups     int
+
+	tls                bool
+	username, password string
+	sessionIdleTimeout time.Duration
+
+	toolsDelay    time.Duration
+	guestDelay    time.Duration
+	guestUser     string
+	guestPassword string
+	guestRoot     string
+	trace         bool
+}
+
+const usageHeader = `vmw-sim: a vCenter simulator for testing python-vmware-wrapper and code built on it.
+
+  *** TEST USE ONLY ***  Guest operations (StartProgramInGuest and file transfers) act on
+  THIS machine, as the user running the simulator, inside a per-VM sandbox directory. Anyone
+  who can reach the simulator can run programs here. It only listens on loopback.
+
+On start it prints one JSON line (url, pid, host, port, ...) once it accepts connections,
+and it exits cleanly on SIGTERM or SIGINT.
+
+Flags:
+`
+
+func parseFlags(args []string) (*options, error) {
+	o := new(options)
+	fs := flag.NewFlagSet("vmw-sim", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback address to listen on; port 0 picks a free port")
+	fs.StringVar(&o.load, "load", "", "load an inventory saved with 'govc object.save' from this directory instead of generating one")
+	fs.IntVar(&o.datacenters, "dc", 1, "number of datacenters")
+	fs.IntVar(&o.clusters, "cluster", 1, "number of clusters per datacenter")
+	fs.IntVar(&o.clusterHosts, "host", 3, "number of hosts per cluster")
+	fs.IntVar(&o.standaloneHost, "standalone-host", 1, "number of standalone hosts per datacenter")
+	fs.IntVar(&o.vmsPerPool, "vm", 2, "number of virtual machines per standalone host and per cluster (in its root resource pool)")
+	fs.IntVar(&o.folders, "folder", 0, "number of folders to put datacenters (and their children) in")
+	fs.IntVar(&o.pools, "pool", 0, "number of child resource pools per cluster (empty)")
+	fs.IntVar(&o.datastores, "ds", 1, "number of datastores")
+	fs.IntVar(&o.portgroups, "pg", 1, "number of distributed port groups per datacenter")
+	fs.BoolVar(&o.tls, "tls", false, "serve https with a self-signed certificate made at start (its thumbprints are in the ready line)")
+	fs.StringVar(&o.username, "username", "", "enforce this username (with -password); by default any non-empty credentials log in")
+	fs.StringVar(&o.password, "password", "", "enforce this password (with -username)")
+	fs.DurationVar(&o.sessionIdleTimeout, "session-idle-timeout", 0, "expire sessions idle for this long (0: never)")
+	fs.DurationVar(&o.toolsDelay, "tools-delay", 500*time.Millisecond, "how long VMware Tools take to start after a power-on or reboot")
+	fs.DurationVar(&o.guestDelay, "guest-delay", 200*time.Millisecond, "how long a guest takes to act on a shutdown or reboot request")
+	fs.StringVar(&o.guestUser, "guest-username", "", "require this guest username (with -guest-password); by default any non-empty credentials pass")
+	fs.StringVar(&o.guestPassword, "guest-password", "", "require this guest password (with -guest-username)")
+	fs.StringVar(&o.guestRoot, "guest-root", "", "directory for the per-VM guest sandboxes (default: a temporary directory removed on exit)")
+	fs.BoolVar(&o.trace, "trace", false, "write SOAP traffic to stderr")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if (o.username == "") != (o.password == "") {
+		return nil, fmt.Errorf("-username and -password go together")
+	}
+	if (o.guestUser == "") != (o.guestPassword == "") {
+		return nil, fmt.Errorf("-guest-username and -guest-password go together")
+	}
+	if err := requireLoopback(o.listen); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// requireLoopback refuses any listen address other than a loopback one: guest operations run
+// programs on this machine, so the simulator must never be reachable from elsewhere.
+func requireLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("-listen %q: %v", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("-listen %q: only loopback addresses are allowed (127.0.0.1, ::1, localhost)", addr)
+	}
+	return nil
+}
+
+// readyLine is printed once, as JSON, when the simulator accepts connections.
+type readyLine struct {
+	URL              string `json:"url"`
+	PID              int    `json:"pid"`
+	Host             string `json:"host"`
+	Port             int    `json:"port"`
+	Protocol         string `json:"protocol"`
+	Username         string `json:"username"`
+	ControlURL       string `json:"control_url"`
+	ThumbprintSHA1   string `json:"thumbprint_sha1,omitempty"`
+	ThumbprintSHA256 string `json:"thumbprint_sha256,omitempty"`
+	CertificatePEM   string `json:"certificate_pem,omitempty"`
+	GuestRoot        string `json:"guest_root"`
+	GuestIsolation   bool   `json:"guest_isolation"`
+	VMs              int    `json:"vms"`
+}
+
+func main() {
+	// The guest sandbox re-executes this program to set up a private mount namespace
+	// before it runs a guest program (see guest_exec.go).
+	if len(os.Args) > 1 && os.Args[1] == guestExecCommand {
+		guestExecMain(os.Args[2:])
+		return
+	}
+	o, err := parseFlags(os.Args[1:])
+	if err == flag.ErrHelp {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vmw-sim:", err)
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "vmw-sim:", err)
+		os.Exit(1)
+	}
+}
+
+func newModel(o *options) (*simulator.Model, error) {
+	model := simulator.VPX()
+	if o.load != "" {
+		if err := model.Load(o.load); err != nil {
+			return nil, fmt.Errorf("loading %s: %v", o.load, err)
+		}
+		return model, nil
+	}
+	model.Datacenter = o.datacenters
+	model.Cluster = o.clusters
+	model.ClusterHost = o.clusterHosts
+	model.Host = o.standaloneHost
+	model.Machine = o.vmsPerPool
+	model.Folder = o.folders
+	model.Pool = o.pools
+	model.Datastore = o.datastores
+	model.Portgroup = o.portgroups
+	if err := model.Create(); err != nil {
+		return nil, fmt.Errorf("creating the inventory: %v", err)
+	}
+	return model, nil
+}
+
+func run(o *options) error {
+	simulator.Trace = o.trace
+	simulator.SessionIdleTimeout = o.sessionIdleTimeout
+
+	model, err := newModel(o)
+	if err != nil {
+		return err
+	}
+	defer model.Remove()
+
+	guestRoot, removeRoot, err := makeGuestRoot(o.guestRoot)
+	if err != nil {
+		return err
+	}
+	defer removeRoot()
+
+	listen := &url.URL{Host: o.listen}
+	if o.username != "" {
+		listen.User = url.UserPassword(o.username, o.password)
+	}
+	model.Service.Listen = listen
+	model.Service.RegisterEndpoints = true
+
+	var cert *selfSignedCert
+	if o.tls {
+		cert, err = newSelfSignedCert()
+		if err != nil {
+			return err
+		}
+		model.Service.TLS = cert.tlsConfig()
+	}
+
+	// An in-process client with the simulator's internal session, for effects that happen
+	// later on the simulator's own initiative (a guest acting on a shutdown request).
+	internal, err := vim25.NewClient(context.Background(), model.Service)
+	if err != nil {
+		return err
+	}
+
+	ext := &extensions{
+		control:  newControl(o.toolsDelay, o.guestDelay),
+		internal: internal,
+	}
+	ext.tools = newToolsSimulator(ext.control)
+	ext.guest = newGuestOperations(guestRoot, o.guestUser, o.guestPassword, ext.tools)
+	ext.guest.register()
+	vms := ext.tools.start()
+
+	server := model.Service.NewServer()
+	defer server.Close()
+
+	u := *server.URL
+	u.User = nil
+	ext.guest.setScheme(u.Scheme)
+	// Wrap the running server's handler before anyone knows its address: the middleware
+	// answers the methods the simulator lacks and injects faults and latency by method name.
+	server.Config.Handler = ext.middleware(server.Config.Handler, o.username, o.password)
+
+	port, _ := strconv.Atoi(u.Port())
+	username := o.username
+	if username == "" {
+		username = simulator.DefaultLogin.Username()
+	}
+	ready := readyLine{
+		URL:            u.String(),
+		PID:            os.Getpid(),
+		Host:           u.Hostname(),
+		Port:           port,
+		Protocol:       u.Scheme,
+		Username:       username,
+		ControlURL:     (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: controlPath}).String(),
+		GuestRoot:      guestRoot,
+		GuestIsolation: ext.guest.isolated,
+		VMs:            vms,
+	}
+	if cert != nil {
+		ready.ThumbprintSHA1 = cert.sha1
+		ready.ThumbprintSHA256 = cert.sha256
+		ready.CertificatePEM = cert.pem
+	}
+	line, _ := json.Marshal(ready)
+	fmt.Println(string(line))
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	sig := <-stop
+	log.Printf("vmw-sim: %s received, stopping", sig)
+	ext.guest.stopAll()
+	return nil
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/types"
+)
+
+// extensions holds the parts this program adds to the stock simulator.
+type extensions struct {
+	control  *control
+	tools    *toolsSimulator
+	guest    *guestOperations
+	internal *vim25.Client
+}
+
+// vmMethod answers a VirtualMachine method the stock simulator lacks or gets wrong.
+// It returns the response value, or the fault to answer with.
+type vmMethod func(vm *simulator.VirtualMachine) (interface{}, types.BaseMethodFault)
+
+func (e *extensions) vmMethods() map[string]vmMethod {
+	return map[string]vmMethod{
+		// Missing in 0.24.2 (MethodNotFound).
+		"RebootGuest": func(vm *simulator.VirtualMachine) (interface{}, types.BaseMethodFault) {
+			return types.RebootGuestResponse{}, e.tools.rebootGuest(vm, e.internal)
+		},
+		// The stock one powers off at once; a real guest takes a moment to shut down.
+		"ShutdownGuest": func(vm *simulator.VirtualMachine) (interface{}, types.BaseMethodFault) {
+			return types.ShutdownGuestResponse{}, e.tools.shutdownGuest(vm, e.internal)
+		},
+	}
+}
+
+// middleware wraps the simulator's HTTP handler: it serves the control endpoint and guest file
+// transfers (in place of the stock ones, which need Docker), counts SOAP
+// calls, adds latency and injects faults by method name, answers the VirtualMachine methods
+// above, and enforces the configured credentials on the vAPI REST login too (the stock vAPI
+// simulator accepts any non-empty username and password).
+func (e *extensions) middleware(next http.Handler, username, password string) http.Handler {
+	methods := e.vmMethods()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, controlPath) {
+			e.control.ServeHTTP(w, r)
+			return
+		}
+		if r.URL.Path == guestTransferPath {
+			e.guest.serveTransfer(w, r)
+			return
+		}
+		if username != "" && isRESTLogin(r) {
+			u, p, ok := r.BasicAuth()
+			if !ok || u != username || p != password {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+		}
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, vim25.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		_ = r.Body.Close()
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		method, this := sniffMethod(body)
+		delay, rule := e.control.called(method)
+		if delay > 0 {
+			time.Sleep(delay)
+		}
+		switch {
+		case rule != nil && rule.InTask:
+			if !e.validSession(next, r) {
+				writeFault(w, notAuthenticated(this))
+				return
+			}
+			writeTaskResponse(w, method, failedTask(this, method, rule.newFault(this), rule.message()))
+		case rule != nil:
+			writeFaultMessage(w, rule.message(), rule.newFault(this))
+		case methods[method] != nil:
+			e.serveVMMethod(w, r, next, method, this, methods[method])
+		default:
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			serveGuarded(w, r, next, method)
+		}
+	})
+}
+
+// serveGuarded passes a request on to the simulator and turns a panic there into the answer
+// a vCenter gives, instead of a dropped connection. The simulator's handlers release their
+// locks with defer, so it stays usable.
+func serveGuarded(w http.ResponseWriter, r *http.Request, next http.Handler, method string) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if p == http.ErrAbortHandler {
+			panic(p)
+		}
+		// Fetch (a client reading one property) of an unset property, such as the root
+		// folder's parent, panics in 0.24.2: PropertyCollector.Fetch indexes an empty
+		// MissingSet. vCenter answers with no value.
+		if method == "Fetch" {
+			writeResponse(w, method, struct{}{})
+			return
+		}
+		log.Printf("vmw-sim: %s panicked: %v\n%s", method, p, debug.Stack())
+		writeFault(w, &types.SystemError{Reason: fmt.Sprintf("the simulator failed in %s: %v", method, p)})
+	}()
+	next.ServeHTTP(w, r)
+}
+
+func (e *extensions) serveVMMethod(w http.ResponseWriter, r *http.Request, next http.Handler,
+	method string, this types.ManagedObjectReference, f vmMethod) {
+	if !e.validSession(next, r) {
+		writeFault(w, notAuthenticated(this))
+		return
+	}
+	vm, ok := simulator.Map.Get(this).(*simulator.VirtualMachine)
+	if !ok {
+		writeFault(w, &types.ManagedObjectNotFound{Obj: this})
+		return
+	}
+	res, fault := f(vm)
+	if fault != nil {
+		writeFault(w, fault)
+		return
+	}
+	writeResponse(w, method, res)
+}
+
+// validSession asks the simulator itself whether the request's session cookie is logged in,
+// by sending it a CurrentTime call (which needs a session) with the same headers.
+func (e *extensions) validSession(next http.Handler, r *http.Request) bool {
+	const probe = `<?xml version="1.0" encoding="UTF-8"?>` +
+		`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">` +
+		`<soapenv:Body><CurrentTime xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this>` +
+		`</CurrentTime></soapenv:Body></soapenv:Envelope>`
+	req := httptest.NewRequest(http.MethodPost, vim25.Path, strings.NewReader(probe))
+	req.Header = r.Header.Clone()
+	req.RemoteAddr = r.RemoteAddr
+	rec := httptest.NewRecorder()
+	next.ServeHTTP(rec, req)
+	return rec.Code == http.StatusOK
+}
+
+func notAuthenticated(this types.ManagedObjectReference) types.BaseMethodFault {
+	return &types.NotAuthenticated{NoPermission: types.NoPermission{Object: this, PrivilegeId: "System.View"}}
+}
+
+// failedTask records a task on the target that has failed with the given fault. It fills in
+// the task itself rather than using Task.Run, which sets the Go type name as the localized message
+// where vSphere gives a sentence.
+func failedTask(this types.ManagedObjectReference, method string, fault types.BaseMethodFault, message string) types.ManagedObjectReference {
+	task := simulator.CreateTask(this, strings.TrimSuffix(method, "_Task")+"Task", nil)
+	now := time.Now()
+	simulator.Map.Update(task, []types.PropertyChange{
+		{Name: "info.startTime", Val: now},
+		{Name: "info.completeTime", Val: now},
+		{Name: "info.state", Val: types.TaskInfoStateError},
+		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: message}},
+	})
+	return task.Self
+}
+
+func isRESTLogin(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/com/vmware/cis/session") &&
+		r.URL.Query().Get("~action") == ""
+}

@@ -1,0 +1,400 @@
+"""Start and drive the bundled vCenter simulator (vmw-sim) from Python.
+
+    with Simulator(vms_per_pool=2) as sim:
+        vs = sim.connect()
+        sim.inject_fault("PowerOnVM_Task", "InvalidState", count=2)
+
+The simulator is VMware's govmomi vcsim with extensions (see the project's sim/ folder):
+guest shutdown and reboot that take a moment, VMware Tools that stop and start with the
+guest, guest operations without Docker, and fault injection. Test use only: guest programs
+run on this machine.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .._vsphere import VSphere
+
+_BINARY_NAME = "vmw-sim"
+_BINARY_ENV = "VMW_SIM"
+
+
+class SimulatorError(RuntimeError):
+    """The simulator could not be found, started or driven."""
+
+
+def find_binary() -> str:
+    """Where the simulator program is: $VMW_SIM, the one built into this package by
+    ``make``, or ``vmw-sim`` on PATH."""
+    candidates = [
+        os.environ.get(_BINARY_ENV, ""),
+        str(Path(__file__).parent / "_bin" / _BINARY_NAME),
+        shutil.which(_BINARY_NAME) or "",
+    ]
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise SimulatorError(
+        f"the {_BINARY_NAME} simulator is not built: run 'make setup' in the project, "
+        f"or point ${_BINARY_ENV} at the program"
+    )
+
+
+class Simulator:
+    """A running vmw-sim process, for tests.
+
+    Inventory: ``datacenters``, ``clusters`` (per datacenter), ``hosts_per_cluster``,
+    ``standalone_hosts`` (per datacenter), ``vms_per_pool``, ``folders``, ``pools`` (per
+    cluster), ``datastores``, ``portgroups``; or ``load`` a directory saved with
+    ``govc object.save``. ``username``/``password`` are enforced when given (otherwise any
+    non-empty pair logs in, and these default to "user"/"pass"). ``tls=True`` serves https
+    with a certificate made at start: ``ca_file`` and ``thumbprint`` trust it.
+    ``tools_delay`` is how long VMware Tools take to start after a power-on or reboot,
+    ``guest_delay`` how long a guest takes to act on a shutdown or reboot request (seconds).
+    """
+
+    def __init__(
+        self,
+        *,
+        vms_per_pool: int = 2,
+        load: str | os.PathLike[str] | None = None,
+        tls: bool = False,
+        datacenters: int = 1,
+        clusters: int = 1,
+        hosts_per_cluster: int = 3,
+        standalone_hosts: int = 1,
+        folders: int = 0,
+        pools: int = 0,
+        datastores: int = 1,
+        portgroups: int = 1,
+        username: str | None = None,
+        password: str | None = None,
+        session_idle_timeout: float | None = None,
+        tools_delay: float = 0.3,
+        guest_delay: float = 0.1,
+        guest_username: str | None = None,
+        guest_password: str | None = None,
+        start_timeout: float = 300.0,
+        binary: str | None = None,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together")
+        if (guest_username is None) != (guest_password is None):
+            raise ValueError("guest_username and guest_password go together")
+        self.username = username or "user"
+        self.password = password or "pass"
+        self.tls = tls
+        self.start_timeout = start_timeout
+        self._binary = binary
+        args = [
+            f"-vm={vms_per_pool}",
+            f"-dc={datacenters}",
+            f"-cluster={clusters}",
+            f"-host={hosts_per_cluster}",
+            f"-standalone-host={standalone_hosts}",
+            f"-folder={folders}",
+            f"-pool={pools}",
+            f"-ds={datastores}",
+            f"-pg={portgroups}",
+            f"-tools-delay={tools_delay}s",
+            f"-guest-delay={guest_delay}s",
+        ]
+        if load is not None:
+            args.append(f"-load={os.fspath(load)}")
+        if tls:
+            args.append("-tls")
+        if username is not None:
+            args += [f"-username={username}", f"-password={password}"]
+        if session_idle_timeout is not None:
+            args.append(f"-session-idle-timeout={session_idle_timeout}s")
+        if guest_username is not None:
+            args += [f"-guest-username={guest_username}", f"-guest-password={guest_password}"]
+        self._args = args
+        self._process: subprocess.Popen[bytes] | None = None
+        self._info: dict[str, Any] = {}
+        self._workdir: tempfile.TemporaryDirectory[str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        """Start the simulator and wait until it accepts connections."""
+        if self._process is not None:
+            return self
+        binary = self._binary or find_binary()
+        self._workdir = tempfile.TemporaryDirectory(prefix="vmw-sim-")
+        log = open(self.log_path, "wb")  # noqa: SIM115 (the process keeps writing to it)
+        try:
+            self._process = subprocess.Popen(
+                [binary, *self._args],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            log.close()
+        line = self._read_ready_line()
+        try:
+            self._info = json.loads(line)
+        except ValueError:
+            self.stop()
+            raise SimulatorError(
+                f"the simulator printed {line!r} instead of its ready line"
+            ) from None
+        atexit.register(self.stop)
+        return self
+
+    def _read_ready_line(self) -> str:
+        assert self._process is not None
+        assert self._process.stdout is not None
+        stdout = self._process.stdout
+        result: list[bytes] = []
+        reader = threading.Thread(target=lambda: result.append(stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self.start_timeout)
+        if not result or not result[0]:
+            code = self._process.poll()
+            why = "did not start in time" if code is None else f"exited with status {code}"
+            tail = self.log_tail()
+            self.stop()
+            raise SimulatorError(f"the simulator {why}: {tail}")
+        return result[0].decode()
+
+    def stop(self) -> None:
+        """Stop the simulator (SIGTERM, then SIGKILL after 10 seconds) and remove its files."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+        atexit.unregister(self.stop)
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def log_path(self) -> str:
+        """The simulator's log (its standard error)."""
+        assert self._workdir is not None, "the simulator has not been started"
+        return os.path.join(self._workdir.name, "vmw-sim.log")
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:]).strip() or "(no output)"
+        except OSError:
+            return "(no log)"
+
+    # -- how to reach it -------------------------------------------------------------------
+
+    def _get(self, key: str) -> Any:
+        if not self._info:
+            raise SimulatorError("the simulator has not been started")
+        return self._info[key]
+
+    @property
+    def host(self) -> str:
+        return str(self._get("host"))
+
+    @property
+    def port(self) -> int:
+        return int(self._get("port"))
+
+    @property
+    def protocol(self) -> str:
+        return str(self._get("protocol"))
+
+    @property
+    def url(self) -> str:
+        """The SDK endpoint, e.g. "https://127.0.0.1:40123/sdk"."""
+        return str(self._get("url"))
+
+    @property
+    def pid(self) -> int:
+        return int(self._get("pid"))
+
+    @property
+    def vm_count(self) -> int:
+        """How many VMs the inventory had at start."""
+        return int(self._get("vms"))
+
+    @property
+    def guest_root(self) -> str:
+        """The directory that holds each VM's guest sandbox."""
+        return str(self._get("guest_root"))
+
+    @property
+    def thumbprint(self) -> str:
+        """The SHA-256 thumbprint of the certificate (tls=True only)."""
+        return str(self._get("thumbprint_sha256"))
+
+    @property
+    def thumbprint_sha1(self) -> str:
+        return str(self._get("thumbprint_sha1"))
+
+    @property
+    def certificate_pem(self) -> str:
+        return str(self._get("certificate_pem"))
+
+    @property
+    def ca_file(self) -> str:
+        """A file holding the certificate, to trust it as a CA (tls=True only)."""
+        assert self._workdir is not None
+        path = os.path.join(self._workdir.name, "ca.pem")
+        if not os.path.exists(path):
+            with open(path, "w") as f:
+                f.write(self.certificate_pem)
+        return path
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment that makes ``VSphere.from_env()`` and ``vmw`` use this simulator."""
+        env = {
+            "VMWARE_HOST": self.host,
+            "VMWARE_PORT": str(self.port),
+            "VMWARE_USER": self.username,
+            "VMWARE_PASSWORD": self.password,
+        }
+        if self.tls:
+            env["VMWARE_THUMBPRINT"] = self.thumbprint
+        return env
+
+    def connect(self, **overrides: Any) -> VSphere:
+        """A ``VSphere`` connected to this simulator (trusting its certificate by thumbprint)."""
+        from .._vsphere import VSphere
+
+        settings: dict[str, Any] = {
+            "port": self.port,
+            "protocol": self.protocol,
+        }
+        if self.tls:
+            settings["thumbprint"] = self.thumbprint
+        settings.update(overrides)
+        return VSphere(self.host, self.username, self.password, **settings)
+
+    def pyvmomi(self) -> Any:
+        """A plain pyVmomi ServiceInstance, logged in, for checking results independently
+        of this library. When done: ``si.content.sessionManager.Logout()`` and
+        ``si._stub.DropConnections()`` (pyVmomi leaves its sockets open otherwise)."""
+        from .._session import negotiate_version
+        from .._vmomi import SoapStubAdapter, vim
+
+        context = None
+        if self.tls:
+            context = ssl.create_default_context(cafile=self.ca_file)
+        version = negotiate_version(self.protocol, self.host, self.port, context)
+        port = self.port if self.protocol == "https" else -self.port  # pyVmomi: < 0 is http
+        stub = SoapStubAdapter(host=self.host, port=port, version=version, sslContext=context)
+        si = vim.ServiceInstance("ServiceInstance", stub)
+        try:
+            si.content.sessionManager.Login(self.username, self.password)
+        except BaseException:
+            stub.DropConnections()
+            raise
+        return si
+
+    # -- fault injection and runtime settings ----------------------------------------------
+
+    def _control(self, path: str, method: str = "GET", body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        # An http(s) URL from the simulator's own ready line.
+        url = str(self._get("control_url")) + path
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
+        context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
+        try:
+            with urllib.request.urlopen(request, timeout=30, context=context) as response:  # noqa: S310
+                return json.load(response)
+        except urllib.error.HTTPError as e:
+            raise SimulatorError(f"{method} {path}: {e.read().decode().strip()}") from e
+
+    def inject_fault(
+        self,
+        method: str,
+        fault: str,
+        *,
+        count: int = 1,
+        message: str | None = None,
+        in_task: bool = False,
+    ) -> None:
+        """Make the next ``count`` calls of a SOAP method (e.g. "PowerOnVM_Task") fail with
+        the named vSphere fault (e.g. "InvalidState"). ``in_task=True`` makes a *_Task method
+        return a task that fails, instead of failing the call itself."""
+        rule: dict[str, Any] = {
+            "method": method,
+            "fault": fault,
+            "count": count,
+            "in_task": in_task,
+        }
+        if message:
+            rule["message"] = message
+        self._control("faults", "POST", rule)
+
+    def pending_faults(self) -> list[dict[str, Any]]:
+        return list(self._control("faults"))
+
+    def clear_faults(self) -> None:
+        self._control("faults", "DELETE")
+
+    def set_latency(self, method: str, seconds: float) -> None:
+        """Delay every call of a SOAP method ("*": every method) by ``seconds`` (0 removes)."""
+        self._control("latency", "POST", {"method": method, "seconds": seconds})
+
+    def clear_latency(self) -> None:
+        self._control("latency", "DELETE")
+
+    def call_counts(self) -> dict[str, int]:
+        """How many SOAP calls of each method the simulator has answered."""
+        return dict(self._control("calls"))
+
+    def reset_call_counts(self) -> None:
+        self._control("calls", "DELETE")
+
+    def configure(
+        self, *, tools_delay: float | None = None, guest_delay: float | None = None
+    ) -> None:
+        """Change the tools and guest delays of the running simulator (seconds)."""
+        body = {
+            k: v
+            for k, v in (("tools_delay", tools_delay), ("guest_delay", guest_delay))
+            if v is not None
+        }
+        self._control("config", "POST", body)
+
+    def __repr__(self) -> str:
+        where = self._info.get("url", "not started")
+        return f"<Simulator {where}>"

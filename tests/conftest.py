@@ -1,0 +1,62 @@
+"""Shared fixtures: the session's simulator comes from the package's own pytest plugin
+(vsphere_simulator); results are read back through plain pyVmomi (si), never through the
+library under test."""
+
+from __future__ import annotations
+
+import itertools
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyVmomi import vim
+
+from tests.helpers import find_vm, wait_task, wait_until
+from vmware_wrapper.testing import Simulator
+
+
+@pytest.fixture(scope="session")
+def vsphere_simulator_options() -> dict[str, Any]:
+    return {"vms_per_pool": 2, "tools_delay": 0.3, "guest_delay": 0.1}
+
+
+@pytest.fixture(scope="session")
+def si(vsphere_simulator: Simulator) -> Iterator[Any]:
+    """A plain pyVmomi ServiceInstance on the session's simulator."""
+    service_instance = vsphere_simulator.pyvmomi()
+    yield service_instance
+    service_instance.content.sessionManager.Logout()
+    service_instance._stub.DropConnections()
+
+
+_clone_seq = itertools.count()
+
+
+@pytest.fixture
+def fresh_vm(si: Any) -> Iterator[Any]:
+    """A new, powered-on VM with tools running (a clone), destroyed after the test."""
+    source = find_vm(si, "DC0_H0_VM0")
+    name = f"test-vm-{next(_clone_seq)}"
+    vm = wait_task(
+        source.Clone(source.parent, name, vim.vm.CloneSpec(location=vim.vm.RelocateSpec()))
+    )
+    wait_task(vm.PowerOn())
+    wait_until(lambda: vm.guest.toolsRunningStatus == "guestToolsRunning", what="tools running")
+    yield vm
+    if vm.runtime.powerState != "poweredOff":
+        wait_task(vm.PowerOff())
+    wait_task(vm.Destroy())
+
+
+RECORDINGS = ("vcsa-7.0.1-primp", "vcsa-7.0.1-z67")
+
+
+@pytest.fixture(scope="session")
+def recordings_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Real vCenter 7.0.1 inventories saved with `govc object.save`, unpacked."""
+    target = tmp_path_factory.mktemp("recordings")
+    with tarfile.open(Path(__file__).parent / "data" / "recordings.tar.xz") as archive:
+        archive.extractall(target, filter="data")
+    return target

@@ -1,0 +1,67 @@
+"""The Python harness around the simulator program."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from vmware_wrapper.testing import Simulator, SimulatorError
+
+
+def test_context_manager_starts_and_stops_the_process():
+    with Simulator(vms_per_pool=0) as sim:
+        pid = sim.pid
+        assert sim.running
+        os.kill(pid, 0)  # alive
+    assert not sim.running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_a_failed_start_reports_the_simulators_own_words(tmp_path):
+    sim = Simulator(load=tmp_path / "no-such-inventory")
+    with pytest.raises(SimulatorError, match=r"exited with status 1.*no-such-inventory"):
+        sim.start()
+    assert not sim.running
+
+
+def test_a_program_that_is_not_the_simulator_is_reported(tmp_path):
+    fake = tmp_path / "fake-sim"
+    fake.write_text("#!/bin/sh\necho hello\nsleep 5\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(SimulatorError, match="instead of its ready line"):
+        Simulator(binary=str(fake)).start()
+
+
+def test_a_missing_binary_says_how_to_build_it(monkeypatch, tmp_path):
+    import vmware_wrapper.testing._simulator as module
+
+    monkeypatch.setenv("VMW_SIM", "")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(module, "__file__", str(tmp_path / "_simulator.py"))
+    with pytest.raises(SimulatorError, match="make setup"):
+        module.find_binary()
+
+
+def test_credentials_go_together():
+    with pytest.raises(ValueError, match="together"):
+        Simulator(username="admin")
+
+
+def test_env_describes_how_to_connect(vsphere_simulator):
+    env = vsphere_simulator.env
+    assert env["VMWARE_HOST"] == vsphere_simulator.host
+    assert env["VMWARE_PORT"] == str(vsphere_simulator.port)
+    assert env["VMWARE_USER"] == vsphere_simulator.username
+    assert "VMWARE_THUMBPRINT" not in env  # plain http
+
+
+def test_connect_returns_a_logged_in_vsphere(vsphere_simulator, si):
+    vs = vsphere_simulator.connect()
+    try:
+        sessions = {s.key for s in si.content.sessionManager.sessionList}
+        assert vs.content.sessionManager.currentSession.key in sessions
+    finally:
+        vs.close()
