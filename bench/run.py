@@ -1,7 +1,17 @@
-"""Benchmarks (not timed tests): print numbers as JSON, compare ratios within one run.
+"""Benchmarks (not timed tests): numbers as JSON; compare ratios measured in one run.
 
-make bench            # 10,000 VMs
-.venv/bin/python bench/run.py --vms 2000
+    make bench                              # 10,000 VMs, then 50,000
+    .venv/bin/python bench/run.py --vms 2000 --old-way-max 2000
+
+For each inventory size, against the bundled simulator:
+
+  a  old_way_s        the old way: all properties of all VMs, then match the name (pyVmomi)
+  b  pyvmomi_names_s  plain pyVmomi: one paged RetrievePropertiesEx of `name` only
+  c  cold_get_vm_s    our get_vm(name) on a fresh VSphere (loads the inventory index)
+  d  warm_lookups_s   get_vm() of every VM by name, once the index is loaded
+  e  rename_seen_s    from another session's rename to the index's watch knowing the new name
+     rename_lookup_s  from that rename to get_vm(new name) succeeding (a miss checks the server)
+  f  index_mb         memory the index holds (tracemalloc)
 """
 
 from __future__ import annotations
@@ -9,61 +19,171 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import tracemalloc
 from typing import Any
 
+from vmware_wrapper import VSphere
+from vmware_wrapper._inventory import KINDS
 from vmware_wrapper._vmomi import vim, vmodl
 from vmware_wrapper.testing import Simulator
 
-
-def simulator_for(vms: int) -> Simulator:
-    # One datacenter, one cluster and one standalone host: VMs split over their two pools.
-    return Simulator(vms_per_pool=max(vms // 2, 1), hosts_per_cluster=3, tools_delay=0)
+PC = vmodl.query.PropertyCollector
 
 
-def bulk_names(si: Any) -> dict[str, Any]:
-    """Plain pyVmomi: one RetrievePropertiesEx of `name` over a container view, paged."""
+def view_spec(si: Any, **prop: Any) -> tuple[Any, Any]:
     content = si.content
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    pc = vmodl.query.PropertyCollector
-    spec = pc.FilterSpec(
+    spec = PC.FilterSpec(
         objectSet=[
-            pc.ObjectSpec(
+            PC.ObjectSpec(
                 obj=view,
                 skip=True,
-                selectSet=[pc.TraversalSpec(path="view", type=vim.view.ContainerView)],
+                selectSet=[PC.TraversalSpec(path="view", type=vim.view.ContainerView)],
             )
         ],
-        propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+        propSet=[PC.PropertySpec(type=vim.VirtualMachine, **prop)],
     )
-    names = {}
-    result = content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
+    return view, spec
+
+
+def retrieve_all(si: Any, spec: Any) -> list[Any]:
+    collector = si.content.propertyCollector
+    result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
+    objects: list[Any] = []
     while result:
-        for obj in result.objects:
-            names[obj.propSet[0].val] = obj.obj
-        result = result.token and content.propertyCollector.ContinueRetrievePropertiesEx(
-            result.token
-        )
-    view.Destroy()
-    return names
+        objects += result.objects
+        result = result.token and collector.ContinueRetrievePropertiesEx(result.token)
+    return objects
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--vms", type=int, default=10_000)
-    args = parser.parse_args()
-    results: dict[str, Any] = {"vms": args.vms}
+def old_way(si: Any, name: str) -> Any:
+    """What the seed did: every property of every VM, then a match on the name."""
+    view, spec = view_spec(si, all=True)
+    try:
+        for obj in retrieve_all(si, spec):
+            props = {p.name: p.val for p in obj.propSet}
+            if props.get("name") == name:
+                return obj.obj
+    finally:
+        view.Destroy()
+    return None
+
+
+def pyvmomi_names(si: Any) -> dict[str, Any]:
+    view, spec = view_spec(si, pathSet=["name"])
+    try:
+        return {obj.propSet[0].val: obj.obj for obj in retrieve_all(si, spec)}
+    finally:
+        view.Destroy()
+
+
+def timed(fn: Any, *args: Any) -> tuple[float, Any]:
     started = time.perf_counter()
-    with simulator_for(args.vms) as sim:
-        results["simulator_start_s"] = round(time.perf_counter() - started, 3)
+    result = fn(*args)
+    return time.perf_counter() - started, result
+
+
+def measure(vms: int, old_way_max: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"vms": vms}
+    started = time.perf_counter()
+    # One datacenter, one cluster and one standalone host: the VMs split over their two pools.
+    with Simulator(vms_per_pool=vms // 2, tools_delay=0, start_timeout=900) as sim:
+        out["simulator_start_s"] = round(time.perf_counter() - started, 2)
         si = sim.pyvmomi()
+        target = f"DC0_H0_VM{vms // 4}"
         try:
-            started = time.perf_counter()
-            names = bulk_names(si)
-            results["pyvmomi_bulk_names_s"] = round(time.perf_counter() - started, 3)
-            results["names_found"] = len(names)
+            if vms <= old_way_max:
+                out["a_old_way_s"], found = timed(old_way, si, target)
+                assert found is not None
+            out["b_pyvmomi_names_s"], names = timed(pyvmomi_names, si)
+            assert len(names) == vms
+
+            out["f_index_mb"] = index_memory_mb(sim, target)
+            vs = sim.connect()
+            try:
+                out["c_cold_get_vm_s"], vm = timed(vs.get_vm, target)
+                assert vm._moId == names[target]._moId
+
+                # Let the watch finish its first full sync before timing warm lookups.
+                deadline = time.monotonic() + 120
+                while vs._index.last_update == 0 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                all_names = list(names)
+                out["d_warm_lookups_s"], _ = timed(lambda: [vs.get_vm(n) for n in all_names])
+                out["d_warm_lookup_us"] = round(out["d_warm_lookups_s"] / vms * 1e6, 2)
+
+                out["e_rename_seen_s"] = rename_seen(vs, si, names[target], "renamed-by-bench")
+                out["e_rename_lookup_s"] = rename_lookup(vs, si, names[target], "renamed-again")
+            finally:
+                vs.close()
         finally:
             si.content.sessionManager.Logout()
             si._stub.DropConnections()
+    if "a_old_way_s" in out:
+        out["ratio_a_over_c"] = round(out["a_old_way_s"] / out["c_cold_get_vm_s"], 1)
+    out["ratio_c_over_b"] = round(out["c_cold_get_vm_s"] / out["b_pyvmomi_names_s"], 2)
+    for key, value in out.items():
+        if isinstance(value, float):
+            out[key] = round(value, 4)
+    return out
+
+
+def index_memory_mb(sim: Simulator, target: str) -> float:
+    """What a loaded index holds, measured on a VSphere of its own (tracemalloc slows
+    everything down, so the timings are taken without it)."""
+    with sim.connect(watch_inventory=False) as vs:
+        tracemalloc.start()
+        before = tracemalloc.take_snapshot()
+        vs.get_vm(target)
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+    retained = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    return round(retained / 2**20, 1)
+
+
+def rename(si: Any, vm: Any, name: str) -> None:
+    task = vim.VirtualMachine(vm._moId, si._stub).Rename(name)
+    while task.info.state not in ("success", "error"):
+        pass
+
+
+def rename_seen(vs: VSphere, si: Any, vm: Any, name: str) -> float:
+    """Seconds from another session's rename to the watch bringing it into our index."""
+    started = time.perf_counter()
+    rename(si, vm, name)
+    while not vs._index.inventory.matches(KINDS["vm"], name):
+        time.sleep(0.005)
+    return time.perf_counter() - started
+
+
+def rename_lookup(vs: VSphere, si: Any, vm: Any, name: str) -> float:
+    """Seconds from another session's rename to get_vm(new name) finding the VM."""
+    started = time.perf_counter()
+    rename(si, vm, name)
+    vs.get_vm(name)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--vms", type=int, nargs="+", default=[10_000, 50_000])
+    parser.add_argument(
+        "--old-way-max",
+        type=int,
+        default=10_000,
+        help="skip the old way above this many VMs (it takes minutes)",
+    )
+    args = parser.parse_args()
+    results = [measure(n, args.old_way_max) for n in args.vms]
+    if len(results) > 1:
+        first, last = results[0], results[-1]
+        growth = last["vms"] / first["vms"]
+        summary = {"size_ratio": growth}
+        for key in ("b_pyvmomi_names_s", "c_cold_get_vm_s", "d_warm_lookups_s", "f_index_mb"):
+            summary[key.split("_", 1)[1] + "_growth"] = round(last[key] / first[key], 2)
+        results.append({"growth": summary})
     print(json.dumps(results, indent=2))
 
 

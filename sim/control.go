@@ -24,6 +24,9 @@ import (
 //	DELETE     /_sim/latency  forget all latencies
 //	GET        /_sim/calls    {"RetrievePropertiesEx": 3, ...} SOAP calls seen per method
 //	DELETE     /_sim/calls    reset the counters
+//	GET/POST   /_sim/taskdelay {"method": "PowerOnVM_Task", "seconds": 2}: its tasks run
+//	                           that long (reporting progress) before doing their work
+//	DELETE     /_sim/taskdelay forget all task delays
 const controlPath = "/_sim/"
 
 // faultRule makes the next count calls of a method fail with the named fault.
@@ -81,6 +84,7 @@ type control struct {
 	guestDelay time.Duration
 	faults     map[string]*faultRule
 	latency    map[string]time.Duration
+	taskDelay  map[string]time.Duration
 	calls      map[string]int
 }
 
@@ -90,6 +94,7 @@ func newControl(toolsDelay, guestDelay time.Duration) *control {
 		guestDelay: guestDelay,
 		faults:     make(map[string]*faultRule),
 		latency:    make(map[string]time.Duration),
+		taskDelay:  make(map[string]time.Duration),
 		calls:      make(map[string]int),
 	}
 }
@@ -100,22 +105,24 @@ func (c *control) delays() (tools, guest time.Duration) {
 	return c.toolsDelay, c.guestDelay
 }
 
-// called counts a SOAP call and returns the latency to add and the fault to answer it with, if any.
-func (c *control) called(method string) (time.Duration, *faultRule) {
+// called counts a SOAP call and returns the latency to add, how long its task should take,
+// and the fault to answer it with, if any.
+func (c *control) called(method string) (time.Duration, time.Duration, *faultRule) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls[method]++
 	delay := c.latency[method] + c.latency["*"]
+	taskDelay := c.taskDelay[method]
 	rule, ok := c.faults[method]
 	if !ok {
-		return delay, nil
+		return delay, taskDelay, nil
 	}
 	rule.Count--
 	if rule.Count <= 0 {
 		delete(c.faults, method)
 	}
 	fired := *rule
-	return delay, &fired
+	return delay, taskDelay, &fired
 }
 
 func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +137,9 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "faults":
 		err = c.serveFaults(w, r)
 	case "latency":
-		err = c.serveLatency(w, r)
+		err = c.serveDelays(w, r, c.latency, false)
+	case "taskdelay":
+		err = c.serveDelays(w, r, c.taskDelay, true)
 	case "calls":
 		c.serveCalls(w, r)
 	default:
@@ -231,7 +240,8 @@ func (c *control) serveFaults(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (c *control) serveLatency(w http.ResponseWriter, r *http.Request) error {
+// serveDelays changes a table of delays by method name (latencies, or task durations).
+func (c *control) serveDelays(w http.ResponseWriter, r *http.Request, table map[string]time.Duration, tasks bool) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch r.Method {
@@ -244,22 +254,27 @@ func (c *control) serveLatency(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if req.Method == "" {
-			return fmt.Errorf("a latency needs a method (or \"*\")")
+			return fmt.Errorf("a delay needs a method")
+		}
+		if tasks && !strings.HasSuffix(req.Method, "_Task") {
+			return fmt.Errorf("a task delay needs a *_Task method, not %q", req.Method)
 		}
 		d, err := duration(req.Seconds)
 		if err != nil {
 			return err
 		}
 		if d == 0 {
-			delete(c.latency, req.Method)
+			delete(table, req.Method)
 		} else {
-			c.latency[req.Method] = d
+			table[req.Method] = d
 		}
 	case http.MethodDelete:
-		c.latency = make(map[string]time.Duration)
+		for m := range table {
+			delete(table, m)
+		}
 	}
-	out := make(map[string]float64, len(c.latency))
-	for m, d := range c.latency {
+	out := make(map[string]float64, len(table))
+	for m, d := range table {
 		out[m] = seconds(d)
 	}
 	writeJSON(w, out)

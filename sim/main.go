@@ -48,6 +48,7 @@ type options struct {
 	tls                bool
 	username, password string
 	sessionIdleTimeout time.Duration
+	httpIdleTimeout    time.Duration
 
 	toolsDelay    time.Duration
 	guestDelay    time.Duration
@@ -91,6 +92,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.username, "username", "", "enforce this username (with -password); by default any non-empty credentials log in")
 	fs.StringVar(&o.password, "password", "", "enforce this password (with -username)")
 	fs.DurationVar(&o.sessionIdleTimeout, "session-idle-timeout", 0, "expire sessions idle for this long (0: never)")
+	fs.DurationVar(&o.httpIdleTimeout, "http-idle-timeout", 0, "close client connections idle for this long, as proxies and load balancers do (0: never)")
 	fs.DurationVar(&o.toolsDelay, "tools-delay", 500*time.Millisecond, "how long VMware Tools take to start after a power-on or reboot")
 	fs.DurationVar(&o.guestDelay, "guest-delay", 200*time.Millisecond, "how long a guest takes to act on a shutdown or reboot request")
 	fs.StringVar(&o.guestUser, "guest-username", "", "require this guest username (with -guest-password); by default any non-empty credentials pass")
@@ -232,14 +234,22 @@ func run(o *options) error {
 	ext := &extensions{
 		control:  newControl(o.toolsDelay, o.guestDelay),
 		internal: internal,
+		own:      &ownSession{username: o.username, password: o.password},
+	}
+	if o.username == "" {
+		ext.own.username = simulator.DefaultLogin.Username()
+		ext.own.password, _ = simulator.DefaultLogin.Password()
 	}
 	ext.tools = newToolsSimulator(ext.control)
 	ext.guest = newGuestOperations(guestRoot, o.guestUser, o.guestPassword, ext.tools)
 	ext.guest.register()
 	vms := ext.tools.start()
+	simulator.Map.AddHandler(taskMessages{})
 
 	server := model.Service.NewServer()
-	defer server.Close()
+	// Not server.Close(): it waits for every request in progress, and an update wait can
+	// last minutes. Stopping means stopping: drop the connections and go.
+	defer server.CloseClientConnections()
 
 	u := *server.URL
 	u.User = nil
@@ -247,6 +257,7 @@ func run(o *options) error {
 	// Wrap the running server's handler before anyone knows its address: the middleware
 	// answers the methods the simulator lacks and injects faults and latency by method name.
 	server.Config.Handler = ext.middleware(server.Config.Handler, o.username, o.password)
+	server.Config.IdleTimeout = o.httpIdleTimeout
 
 	port, _ := strconv.Atoi(u.Port())
 	username := o.username

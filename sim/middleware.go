@@ -22,6 +22,18 @@ type extensions struct {
 	tools    *toolsSimulator
 	guest    *guestOperations
 	internal *vim25.Client
+	own      *ownSession
+}
+
+// needsSession lists methods that the stock simulator answers without a session, for
+// convenience, but a real vCenter refuses with NotAuthenticated. Clients that re-login on
+// NotAuthenticated could not be tested otherwise: their reads would quietly return nothing.
+// The ServiceInstance's own properties stay public, as on vCenter.
+var needsSession = map[string]bool{
+	"RetrieveProperties":           true,
+	"RetrievePropertiesEx":         true,
+	"ContinueRetrievePropertiesEx": true,
+	"Fetch":                        true,
 }
 
 // vmMethod answers a VirtualMachine method the stock simulator lacks or gets wrong.
@@ -75,7 +87,7 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			return
 		}
 		method, this := sniffMethod(body)
-		delay, rule := e.control.called(method)
+		delay, taskDelay, rule := e.control.called(method)
 		if delay > 0 {
 			time.Sleep(delay)
 		}
@@ -88,8 +100,12 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			writeTaskResponse(w, method, failedTask(this, method, rule.newFault(this), rule.message()))
 		case rule != nil:
 			writeFaultMessage(w, rule.message(), rule.newFault(this))
+		case needsSession[method] && this.Type != "ServiceInstance" && !e.validSession(next, r):
+			writeFault(w, notAuthenticated(this))
 		case methods[method] != nil:
 			e.serveVMMethod(w, r, next, method, this, methods[method])
+		case taskDelay > 0:
+			e.serveSlowTask(w, r, next, method, this, body, taskDelay)
 		default:
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			serveGuarded(w, r, next, method)

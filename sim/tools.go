@@ -138,6 +138,7 @@ func (t *toolsSimulator) stopGuest(vm *simulator.VirtualMachine) {
 func (t *toolsSimulator) startLater(ref types.ManagedObjectReference, gen uint64) {
 	delay, _ := t.control.delays()
 	time.AfterFunc(delay, func() {
+		defer logPanic("starting tools")
 		vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
 		if !ok {
 			return
@@ -183,6 +184,7 @@ func (t *toolsSimulator) rebootGuest(vm *simulator.VirtualMachine, internal *vim
 	_, guestDelay := t.control.delays()
 	ref := vm.Self
 	time.AfterFunc(guestDelay, func() {
+		defer logPanic("guest reboot")
 		simulator.Map.WithLock(vm, func() {
 			if !t.current(ref, gen) || vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
 				return
@@ -213,6 +215,7 @@ func (t *toolsSimulator) shutdownGuest(vm *simulator.VirtualMachine, internal *v
 	_, guestDelay := t.control.delays()
 	ref := vm.Self
 	time.AfterFunc(guestDelay, func() {
+		defer logPanic("guest shutdown")
 		if !t.current(ref, gen) {
 			return // powered off, reset or rebooted meanwhile
 		}

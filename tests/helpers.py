@@ -48,3 +48,17 @@ def vm_events(si: Any, vm: Any) -> list[str]:
     by_vm = vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self")
     events = si.content.eventManager.QueryEvents(vim.event.EventFilterSpec(entity=by_vm))
     return [type(e).__name__.rsplit(".", 1)[-1] for e in events]
+
+
+# What the inventory watch does in the background, whatever the test does.
+WATCH_METHODS = {
+    "WaitForUpdatesEx",
+    "CreatePropertyCollector",
+    "CreateFilter",
+    "CreateContainerView",
+}
+
+
+def foreground_calls(sim: Any) -> dict[str, int]:
+    """The simulator's SOAP call counts, without the inventory watch's own calls."""
+    return {m: n for m, n in sim.call_counts().items() if m not in WATCH_METHODS}

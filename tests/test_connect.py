@@ -85,7 +85,7 @@ def test_an_unreachable_server_raises_connect_error():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # nothing listens here
     with pytest.raises(ConnectError, match="cannot reach"):
-        VSphere("127.0.0.1", "u", "p", port=port, protocol="http")
+        VSphere("127.0.0.1", "u", "p", port=port, protocol="http", retry_timeout=0.5)
 
 
 @pytest.mark.parametrize(

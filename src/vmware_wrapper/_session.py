@@ -1,7 +1,11 @@
-"""Connecting and logging in: the transport under everything else.
+"""Connecting and logging in: the session under everything else.
 
-session = Session(ConnectionSettings("vc.example.com", "admin", "secret"), logger)
-content = session.content
+    session = Session(ConnectionSettings("vc.example.com", "admin", "secret"), logger)
+    session.content.about.fullName
+
+Every call made through ``session.stub`` (pyVmomi's and our raw ones) runs under the
+transport policy of ``_stub.py``: re-login on an expired session, retries on dead
+connections and unreachable servers.
 """
 
 from __future__ import annotations
@@ -9,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
-import socket
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
+from ._stub import ResilientStub, RetryPolicy, Transport
 from ._tls import TLSPolicy, make_ssl_context
 from ._vmomi import GetServiceVersions, SoapStubAdapter, versionIdMap, vim
 from .errors import AuthenticationError, ConnectError, InvalidInputError
@@ -30,16 +34,19 @@ class ConnectionSettings:
     port: int = 443
     protocol: str = "https"
     tls: TLSPolicy = field(default_factory=TLSPolicy)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
         if not self.host or any(c in self.host for c in "/ "):
             raise InvalidInputError(f"host {self.host!r} is not a host name or address")
         if self.protocol not in ("https", "http"):
             raise InvalidInputError(f"protocol {self.protocol!r} is not 'https' or 'http'")
-        if not 0 < self.port < 65536:
+        if not isinstance(self.port, int) or not 0 < self.port < 65536:
             raise InvalidInputError(f"port {self.port!r} is not between 1 and 65535")
         if not self.username:
             raise InvalidInputError("a username is required")
+        if self.retry.retry_timeout < 0 or self.retry.request_timeout <= 0:
+            raise InvalidInputError("retry_timeout and request_timeout must be positive")
 
     @property
     def address(self) -> str:
@@ -47,37 +54,40 @@ class ConnectionSettings:
 
 
 class Session:
-    """One logged-in session with a vCenter or ESXi host."""
+    """One logged-in session with a vCenter or ESXi host, kept alive across expiries."""
 
     def __init__(self, settings: ConnectionSettings, logger: logging.Logger) -> None:
         self.settings = settings
         self.logger = logger
-        self._ssl_context: ssl.SSLContext | None = None
+        self.ssl_context: ssl.SSLContext | None = None
         if settings.protocol == "https":
-            self._ssl_context = make_ssl_context(settings.tls)
-        self.service_instance = self._connect()
+            self.ssl_context = make_ssl_context(settings.tls)
+        self.transport = Transport(settings.retry, settings.address, logger)
+        version = self.transport.invoke(lambda: (200, self._negotiate_version()), "connect")
+        # pyVmomi's convention: a negative port means plain http.
+        port = settings.port if settings.protocol == "https" else -settings.port
+        soap_stub = SoapStubAdapter(
+            host=settings.host,
+            port=port,
+            version=version,
+            sslContext=self.ssl_context,
+            httpConnectionTimeout=settings.retry.request_timeout,
+        )
+        self.stub = ResilientStub(soap_stub, self.transport)
+        self.service_instance: Any = vim.ServiceInstance("ServiceInstance", self.stub)
         try:
             self.content: Any = self.service_instance.RetrieveContent()
             self._login()
         except BaseException:
             # pyVmomi keeps pooled sockets open until told otherwise.
-            self.service_instance._stub.DropConnections()
+            self.stub.DropConnections()
             raise
+        self.transport.login = self._relogin
 
-    def _connect(self) -> Any:
-        s = self.settings
-        try:
-            version = negotiate_version(s.protocol, s.host, s.port, self._ssl_context)
-            # pyVmomi's convention: a negative port means plain http.
-            port = s.port if s.protocol == "https" else -s.port
-            stub = SoapStubAdapter(
-                host=s.host, port=port, version=version, sslContext=self._ssl_context
-            )
-        except ssl.SSLError as e:
-            raise ConnectError(f"TLS with {s.address} failed: {_reason(e)}") from e
-        except (OSError, http.client.HTTPException) as e:
-            raise ConnectError(f"cannot reach {s.address}: {_reason(e)}") from e
-        return vim.ServiceInstance("ServiceInstance", stub)
+    @property
+    def generation(self) -> int:
+        """Counts logins: objects of the session (collectors, views) die with each one."""
+        return self.transport.generation
 
     def _login(self) -> None:
         s = self.settings
@@ -87,20 +97,47 @@ class Session:
             raise AuthenticationError(
                 f"{s.address} refused the credentials of {s.username!r}", fault=e
             ) from e
-        except (OSError, http.client.HTTPException) as e:
-            raise ConnectError(f"lost {s.address} while logging in: {_reason(e)}") from e
         self.logger.debug("logged in to %s as %s", s.address, s.username)
+
+    def _relogin(self) -> None:
+        # Straight through pyVmomi's own stub: a re-login must not itself trigger one. A stale
+        # cookie would make the server refuse to log in "again" within that session.
+        raw = self.stub.soap_stub
+        raw.cookie = ""
+        manager = vim.SessionManager(self.content.sessionManager._moId, raw)
+        try:
+            manager.Login(self.settings.username, self.settings.password)
+        except vim.fault.InvalidLogin as e:
+            raise AuthenticationError(
+                f"{self.settings.address} refused the credentials of "
+                f"{self.settings.username!r} when logging in again",
+                fault=e,
+            ) from e
+        except (OSError, http.client.HTTPException) as e:
+            raise ConnectError(f"lost {self.settings.address} while logging in again: {e}") from e
+
+    def _negotiate_version(self) -> str:
+        s = self.settings
+        return negotiate_version(
+            s.protocol, s.host, s.port, self.ssl_context, s.retry.request_timeout
+        )
 
     def close(self) -> None:
         """Log out; a session that is already gone is not an error."""
-        with contextlib.suppress(vim.fault.NotAuthenticated, OSError, http.client.HTTPException):
-            self.content.sessionManager.Logout()
-        self.service_instance._stub.DropConnections()
+        self.transport.login = None  # no re-login to log out
+        self.transport.closing = True
+        with contextlib.suppress(Exception):
+            vim.SessionManager(self.content.sessionManager._moId, self.stub.soap_stub).Logout()
+        self.stub.DropConnections()
         self.logger.debug("logged out of %s", self.settings.address)
 
 
 def negotiate_version(
-    protocol: str, host: str, port: int, ssl_context: ssl.SSLContext | None
+    protocol: str,
+    host: str,
+    port: int,
+    ssl_context: ssl.SSLContext | None,
+    timeout: float = 60.0,
 ) -> str:
     """The newest API version that both pyVmomi and the server speak.
 
@@ -111,15 +148,17 @@ def negotiate_version(
     address = f"{protocol}://{host}:{port}"
     connection: http.client.HTTPConnection
     if protocol == "https":
-        connection = http.client.HTTPSConnection(host, port, context=ssl_context, timeout=60)
+        connection = http.client.HTTPSConnection(host, port, context=ssl_context, timeout=timeout)
     else:
-        connection = http.client.HTTPConnection(host, port, timeout=60)
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.request("GET", "/sdk/vimServiceVersions.xml")
         response = connection.getresponse()
         body = response.read()
     finally:
         connection.close()
+    if response.status in (502, 503, 504):  # a proxy in front of a restarting vCenter
+        raise http.client.HTTPException(f"{response.status} {response.reason}")
     if response.status != 200:
         raise ConnectError(
             f"{address} does not answer as vSphere "
@@ -138,12 +177,3 @@ def negotiate_version(
         f"{address} offers API versions {sorted(x for x in offered if x)}, "
         "none of which this pyVmomi speaks"
     )
-
-
-def _reason(e: BaseException) -> str:
-    if isinstance(e, ssl.SSLCertVerificationError):
-        # Set by OpenSSL's checks; our thumbprint check puts its sentence in args instead.
-        return str(getattr(e, "verify_message", None) or e.args[0])
-    if isinstance(e, socket.timeout):
-        return "timed out"
-    return str(e) or type(e).__name__

@@ -11,9 +11,13 @@ from typing import Any
 
 _pyvmomi: Any = importlib.import_module("pyVmomi")
 _support: Any = importlib.import_module("pyVmomi.VmomiSupport")
+_soap: Any = importlib.import_module("pyVmomi.SoapAdapter")
 
 vim: Any = _pyvmomi.vim
 vmodl: Any = _pyvmomi.vmodl
 SoapStubAdapter: Any = _pyvmomi.SoapStubAdapter
 GetServiceVersions: Any = _support.GetServiceVersions
 versionIdMap: Any = _support.versionIdMap
+SoapResponseDeserializer: Any = _soap.SoapResponseDeserializer
+StubAdapterBase: Any = _soap.StubAdapterBase
+ManagedObject: Any = _support.ManagedObject

@@ -64,6 +64,8 @@ class Simulator:
     ``govc object.save``. ``username``/``password`` are enforced when given (otherwise any
     non-empty pair logs in, and these default to "user"/"pass"). ``tls=True`` serves https
     with a certificate made at start: ``ca_file`` and ``thumbprint`` trust it.
+    ``session_idle_timeout`` expires idle sessions; ``http_idle_timeout`` closes idle client
+    connections, as a proxy or load balancer in front of vCenter does (seconds).
     ``tools_delay`` is how long VMware Tools take to start after a power-on or reboot,
     ``guest_delay`` how long a guest takes to act on a shutdown or reboot request (seconds).
     """
@@ -85,6 +87,7 @@ class Simulator:
         username: str | None = None,
         password: str | None = None,
         session_idle_timeout: float | None = None,
+        http_idle_timeout: float | None = None,
         tools_delay: float = 0.3,
         guest_delay: float = 0.1,
         guest_username: str | None = None,
@@ -122,6 +125,8 @@ class Simulator:
             args += [f"-username={username}", f"-password={password}"]
         if session_idle_timeout is not None:
             args.append(f"-session-idle-timeout={session_idle_timeout}s")
+        if http_idle_timeout is not None:
+            args.append(f"-http-idle-timeout={http_idle_timeout}s")
         if guest_username is not None:
             args += [f"-guest-username={guest_username}", f"-guest-password={guest_password}"]
         self._args = args
@@ -137,6 +142,10 @@ class Simulator:
             return self
         binary = self._binary or find_binary()
         self._workdir = tempfile.TemporaryDirectory(prefix="vmw-sim-")
+        # The simulator's datastores and guest sandboxes go in our directory, so that they
+        # are removed with it, even when the process was killed.
+        tmp = os.path.join(self._workdir.name, "tmp")
+        os.mkdir(tmp)
         log = open(self.log_path, "wb")  # noqa: SIM115 (the process keeps writing to it)
         try:
             self._process = subprocess.Popen(
@@ -144,6 +153,7 @@ class Simulator:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, "TMPDIR": tmp},
             )
         finally:
             log.close()
@@ -322,7 +332,7 @@ class Simulator:
         stub = SoapStubAdapter(host=self.host, port=port, version=version, sslContext=context)
         si = vim.ServiceInstance("ServiceInstance", stub)
         try:
-            si.content.sessionManager.Login(self.username, self.password)
+            si.RetrieveContent().sessionManager.Login(self.username, self.password)
         except BaseException:
             stub.DropConnections()
             raise
@@ -376,6 +386,15 @@ class Simulator:
 
     def clear_latency(self) -> None:
         self._control("latency", "DELETE")
+
+    def set_task_delay(self, method: str, seconds: float) -> None:
+        """Make the tasks of a *_Task method (e.g. "PowerOnVM_Task") run for ``seconds``,
+        reporting progress, before they do their work (0 removes). The stock simulator
+        finishes every task before it answers."""
+        self._control("taskdelay", "POST", {"method": method, "seconds": seconds})
+
+    def clear_task_delays(self) -> None:
+        self._control("taskdelay", "DELETE")
 
     def call_counts(self) -> dict[str, int]:
         """How many SOAP calls of each method the simulator has answered."""

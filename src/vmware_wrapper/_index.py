@@ -1,0 +1,383 @@
+"""Keeping the inventory in step with the server: one bulk load, then WaitForUpdatesEx.
+
+    index = InventoryIndex(session, logger)
+    entry = index.lookup(KINDS["vm"], "web-07")   # loads on first use, then stays fresh
+
+The first lookup reads every inventory object's name, parent and (for VMs) uuids in one
+RetrievePropertiesEx over a ContainerView, parsed with lxml. A background thread then keeps
+a property collector filter of its own over the same view and applies what WaitForUpdatesEx
+reports (objects created, renamed, moved, destroyed by anyone), so lookups stay fresh
+without reloading. If the watch fails, the next lookup reloads. A name that is not found is
+checked once more against the server's current names before NotFoundError, so an object
+created a moment ago by another client is found even before its update arrives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ._faults import is_fault
+from ._inventory import (
+    DETAIL_PROPERTIES,
+    ENTITY_TYPES,
+    INDEX_PROPERTIES,
+    TREE_PROPERTIES,
+    Entry,
+    Inventory,
+    Kind,
+)
+from ._names import looks_like_uuid, split_path, unescape_name
+from ._retrieve import ObjectSource, Ref, retrieve, wait_for_updates
+from ._session import Session
+from ._stub import DedicatedConnection
+from ._vmomi import vim, vmodl
+from .errors import NotFoundError
+
+_WATCH_RETRY_SECONDS = 1.0
+
+
+class InventoryIndex:
+    """An Inventory that loads itself on first use and follows the server's changes."""
+
+    def __init__(self, session: Session, logger: logging.Logger, *, watch: bool = True) -> None:
+        self.session = session
+        self.logger = logger
+        self.inventory = Inventory()
+        self._watch_enabled = watch
+        self._stale = True
+        self._load_lock = threading.Lock()
+        self._view: str | None = None
+        self._view_generation = -1
+        self._view_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._watch_collector: Any = None
+        self._watch_connection = DedicatedConnection(session.stub)
+        self.last_update = 0.0  # time.monotonic() of the last change applied by the watcher
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def ready(self) -> Inventory:
+        """The inventory, loaded if it is not (or no longer) known to be current."""
+        if self._stale:
+            with self._load_lock:
+                if self._stale:
+                    self.load()
+        self._ensure_watching()
+        return self.inventory
+
+    def load(self) -> None:
+        """Read the whole inventory tree again (one bulk retrieval). The VMs' uuids and
+        template flags come later, when first needed or with the watch's first answer."""
+        started = time.perf_counter()
+        objects = self._retrieve(
+            ObjectSource.container_view(self.container_view()), TREE_PROPERTIES
+        )
+        root = self.session.content.rootFolder._moId
+        entries = [Entry(root, "Folder", "Datacenters")]
+        entries += (_entry(obj.moid, obj.type, obj.props) for obj in objects)
+        self.inventory.replace(entries, root, details=False)
+        self._stale = False
+        self.logger.debug(
+            "inventory loaded: %d objects in %.3f s", len(entries), time.perf_counter() - started
+        )
+
+    def ensure_details(self) -> Inventory:
+        """The inventory, with every VM's uuids and template flag (one bulk retrieval)."""
+        inventory = self.ready()
+        if not inventory.details:
+            objects = self._retrieve(
+                ObjectSource.container_view(self.container_view()), DETAIL_PROPERTIES
+            )
+            for obj in objects:
+                if inventory.get(obj.moid) is not None:
+                    inventory.update(obj.moid, obj.type, obj.props)
+            inventory.details = True
+        return inventory
+
+    def _retrieve(
+        self, source: ObjectSource, properties: Mapping[str, Iterable[str]] = INDEX_PROPERTIES
+    ) -> list[Any]:
+        return list(
+            retrieve(
+                self.session.stub,
+                self.session.content.propertyCollector._moId,
+                properties,
+                source,
+            )
+        )
+
+    def container_view(self) -> str:
+        """A view of every inventory object, made again after each login (views are per
+        session)."""
+        with self._view_lock:
+            if self._view is None or self._view_generation != self.session.generation:
+                content = self.session.content
+                types = [getattr(vim, t) for t in ENTITY_TYPES]
+                view = content.viewManager.CreateContainerView(content.rootFolder, types, True)
+                self._view, self._view_generation = view._moId, self.session.generation
+            return self._view
+
+    def refresh(self, moid: str, vim_type: str) -> Entry | None:
+        """Read one object again; forget it if it no longer exists."""
+        self.refresh_many([Ref(vim_type, moid)])
+        return self.inventory.get(moid)
+
+    def refresh_many(self, refs: list[Ref]) -> None:
+        """Read these objects again (one retrieval each level); forget those that no longer
+        exist; read their parents too when the index does not know them yet (a folder made
+        with the object), so that their paths resolve."""
+        seen: set[str] = set()
+        while refs:
+            seen.update(r.value for r in refs)
+            objects = {o.moid: o for o in self._retrieve(ObjectSource.objects(refs))}
+            parents: dict[str, Ref] = {}
+            for ref in refs:
+                found = objects.get(ref.value)
+                if found is None:
+                    self.inventory.remove(ref.value)
+                    continue
+                self.inventory.update(ref.value, ref.type, found.props)
+                for name in ("parent", "parentVApp", "parentFolder"):
+                    parent = found.props.get(name)
+                    if (
+                        isinstance(parent, Ref)
+                        and parent.value not in seen
+                        and self.inventory.get(parent.value) is None
+                    ):
+                        parents[parent.value] = parent
+            refs = list(parents.values())
+
+    def absorb(self, task_infos: list[Any]) -> None:
+        """Bring what finished tasks created, renamed or destroyed into the index at once, so
+        that the caller reads its own writes without waiting for the watch. (Operations that
+        move objects refresh those themselves: a move's task names only the target.)"""
+        if self._stale:
+            return  # not loaded yet: the load will see it all
+        refs = {}
+        for info in task_infos:
+            if info is None or info.state != "success":
+                continue
+            entity, result = info.entity, info.result
+            action = (info.descriptionId or "").rsplit(".", 1)[-1]
+            if isinstance(result, vim.ManagedEntity):  # a clone, a new VM, a registration
+                refs[result._moId] = Ref(str(type(result)._wsdlName), result._moId)
+            if isinstance(entity, vim.ManagedEntity):
+                if action == "destroy":
+                    self.inventory.remove(entity._moId)
+                elif action == "rename":
+                    refs[entity._moId] = Ref(str(type(entity)._wsdlName), entity._moId)
+        self.refresh_many(list(refs.values()))
+
+    def find(self, kind: Kind, pattern: str) -> list[Entry]:
+        return self._for(kind, pattern).find(kind, pattern)
+
+    def with_uuid(self, uuid: str) -> list[Entry]:
+        return self.ensure_details().with_uuid(uuid)
+
+    def forget(self, moid: str) -> None:
+        self.inventory.remove(moid)
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def _for(self, kind: Kind, text: str) -> Inventory:
+        """The inventory, with the details that this lookup may need."""
+        if kind.templates is not None or (
+            len(text) >= 32 and "VirtualMachine" in kind.types and looks_like_uuid(text)
+        ):
+            return self.ensure_details()
+        return self.ready()
+
+    def lookup(self, kind: Kind, text: str) -> Entry:
+        """Exactly one object; a miss is checked against the server's current names first."""
+        inventory = self._for(kind, text)
+        try:
+            return inventory.lookup(kind, text)
+        except NotFoundError:
+            if not self._catch_up(kind, text):
+                raise
+        return inventory.lookup(kind, text)
+
+    def matches(self, kind: Kind, text: str) -> list[Entry]:
+        inventory = self._for(kind, text)
+        found = inventory.matches(kind, text)
+        if not found and self._catch_up(kind, text):
+            found = inventory.matches(kind, text)
+        return found
+
+    def _catch_up(self, kind: Kind, text: str) -> bool:
+        """Whether objects named ``text`` exist on the server that the index has not seen
+        yet (created or renamed a moment ago); if so, read them in."""
+        name = split_path(text)[-1] if "/" in text.strip("/") else text.strip().strip("/")
+        wanted = {name, unescape_name(name)}
+        names = retrieve(
+            self.session.stub,
+            self.session.content.propertyCollector._moId,
+            {t: ("name",) for t in kind.types},
+            ObjectSource.container_view(self.container_view()),
+        )
+        fresh = [Ref(o.type, o.moid) for o in names if o.props.get("name") in wanted]
+        self.refresh_many(fresh)
+        return bool(fresh)
+
+    # -- following changes -----------------------------------------------------------------
+
+    def _ensure_watching(self) -> None:
+        if not self._watch_enabled or self._stop.is_set():
+            return
+        if self._watcher is not None and self._watcher.is_alive():
+            return
+        with self._load_lock:  # one watcher, however many threads ask at once
+            if self._watcher is None or not self._watcher.is_alive():
+                self._watcher = threading.Thread(
+                    target=self._watch, name="vmware_wrapper-inventory", daemon=True
+                )
+                self._watcher.start()
+
+    def _watch(self) -> None:
+        collector: Any = None
+        generation = -1
+        version = ""
+        initial: list[Any] = []
+        max_wait = max(1, min(30, int(self.session.settings.retry.request_timeout / 2)))
+        while not self._stop.is_set():
+            try:
+                if collector is None or generation != self.session.generation:
+                    generation = self.session.generation
+                    collector = self._make_collector()
+                    version, initial = "", []
+                update = wait_for_updates(
+                    self.session.stub, collector._moId, version, max_wait, self._watch_connection
+                )
+                if self._stop.is_set():
+                    break
+                if update is None:
+                    continue
+                if version == "" or initial:
+                    # The filter's first answer is the full current state (possibly in pages):
+                    # it replaces whatever the bulk load saw, changes since included.
+                    initial += update.objects
+                    if not update.truncated:
+                        self._replace_from(initial)
+                        initial = []
+                else:
+                    self._apply(update.objects)
+                version = update.version
+            except Exception as e:  # the watch must survive anything; lookups reload meanwhile
+                if self._stop.is_set():
+                    break
+                if not is_fault(e, "RequestCanceled"):
+                    self.logger.debug("inventory watch interrupted: %s", e)
+                self._stale = True
+                collector = None
+                self._stop.wait(_WATCH_RETRY_SECONDS)
+
+    def _make_collector(self) -> Any:
+        content = self.session.content
+        collector = content.propertyCollector.CreatePropertyCollector()
+        self._watch_collector = collector
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[
+                pc.ObjectSpec(
+                    obj=vim.view.ContainerView(self.container_view(), self.session.stub),
+                    skip=True,
+                    selectSet=[
+                        pc.TraversalSpec(name="view", path="view", type=vim.view.ContainerView)
+                    ],
+                )
+            ],
+            propSet=[
+                pc.PropertySpec(type=getattr(vim, t), pathSet=list(paths))
+                for t, paths in INDEX_PROPERTIES.items()
+            ],
+        )
+        collector.CreateFilter(spec, True)
+        return collector
+
+    def _replace_from(self, objects: list[Any]) -> None:
+        root = self.session.content.rootFolder._moId
+        with _no_gc():
+            entries = [Entry(root, "Folder", "Datacenters")]
+            for change in objects:
+                if change.kind != "leave":
+                    entries.append(_entry(change.moid, change.type, _values(change.changes)))
+            self.inventory.replace(entries, root, details=True)
+        self._stale = False
+        self.last_update = time.monotonic()
+
+    def _apply(self, objects: list[Any]) -> None:
+        kinds: dict[str, set[str]] = {}
+        for change in objects:
+            kinds.setdefault(change.moid, set()).add(change.kind)
+            if change.kind == "leave":
+                self.inventory.remove(change.moid)
+            else:
+                self.inventory.update(change.moid, change.type, _values(change.changes))
+        # An object that both left and entered within one update set was moved (or made and
+        # destroyed). The order of the two is not reliable (govmomi's simulator reports a
+        # move's "enter" before its "leave"), so ask the server which it was.
+        for change in objects:
+            if kinds.get(change.moid) == {"enter", "leave"}:
+                kinds.pop(change.moid)
+                self.refresh(change.moid, change.type)
+        self.last_update = time.monotonic()
+
+    def close(self) -> None:
+        """Stop following changes: wake the watch by closing its connection."""
+        self._stop.set()
+        self._watch_connection.abort()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        collector = self._watch_collector
+        if collector is not None:
+            try:
+                collector.Destroy()
+            except Exception as e:  # the session may be gone already
+                self.logger.debug("stopping the inventory watch: %s", e)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building tens of thousands of objects: it
+    would otherwise scan the growing heap again and again, making a load superlinear. The
+    objects built hold no reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _values(changes: list[tuple[str, str, Any]]) -> dict[str, Any]:
+    return {
+        name: (None if op in ("remove", "indirectRemove") else value) for name, op, value in changes
+    }
+
+
+def _entry(moid: str, vim_type: str, props: dict[str, Any]) -> Entry:
+    def ref(name: str) -> str | None:
+        value = props.get(name)
+        return value.value if isinstance(value, Ref) else None
+
+    uuid = props.get("config.uuid")
+    instance_uuid = props.get("config.instanceUuid")
+    return Entry(
+        moid=moid,
+        type=vim_type,
+        name=props.get("name") or "",
+        parent=ref("parent"),
+        parent_vapp=ref("parentVApp"),
+        parent_folder=ref("parentFolder"),
+        uuid=uuid.lower() if uuid else None,
+        instance_uuid=instance_uuid.lower() if instance_uuid else None,
+        template=bool(props.get("config.template")),
+    )

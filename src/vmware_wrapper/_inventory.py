@@ -1,0 +1,399 @@
+"""The inventory as an in-memory tree: names, paths, ids and uuids, and lookups over them.
+
+    inventory.replace(entries, root="group-d1")
+    inventory.lookup(KINDS["vm"], "web/01")      # exactly one Entry, or NotFound/Ambiguous
+    inventory.find(KINDS["vm"], "/DC0/vm/web/*")  # zero or more
+
+This module only holds and searches; ``_index.py`` fills it from the server and keeps it
+fresh. What a lookup accepts (see the README, "Naming things"):
+
+- a name, as people type it ("web/01"), or as vCenter stores it ("web%2f01");
+- an inventory path, "/DC0/vm/web/app01" (leading slash optional), whose segments are stored
+  names or unescaped ones without "/";
+- a managed object id ("vm-123");
+- for VMs, a BIOS or instance uuid.
+
+Every form that matches contributes its objects; more than one object is ambiguous, and
+nothing is ever picked silently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ._names import (
+    close_matches,
+    escape_name,
+    is_glob,
+    join_path,
+    looks_like_uuid,
+    normalize_uuid,
+    split_path,
+    unescape_name,
+)
+from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
+
+
+@dataclass(slots=True)
+class Entry:
+    """One inventory object. ``name`` is as vCenter stores it (escaped)."""
+
+    moid: str
+    type: str
+    name: str = ""
+    parent: str | None = None  # the parent folder, resource pool, compute resource...
+    parent_vapp: str | None = None  # VMs in a vApp have this instead of a parent
+    parent_folder: str | None = None  # vApps: their folder in the VMs-and-templates tree
+    uuid: str | None = None  # VMs: BIOS uuid (config.uuid)
+    instance_uuid: str | None = None  # VMs: config.instanceUuid
+    template: bool = False
+    display_name: str = field(init=False, default="")  # the name as people read it
+
+    def __post_init__(self) -> None:
+        self.display_name = unescape_name(self.name)
+
+    @property
+    def tree_parent(self) -> str | None:
+        """The parent in the path: a VM's vApp, a vApp's folder, else ``parent``."""
+        return self.parent_vapp or self.parent_folder or self.parent
+
+
+# The managed entity types the index follows, and the properties it reads for each.
+ENTITY_TYPES = (
+    "Folder",
+    "Datacenter",
+    "VirtualMachine",
+    "VirtualApp",
+    "ResourcePool",
+    "ClusterComputeResource",
+    "ComputeResource",
+    "HostSystem",
+    "Datastore",
+    "StoragePod",
+    "Network",
+    "DistributedVirtualPortgroup",
+    "OpaqueNetwork",
+    "VmwareDistributedVirtualSwitch",
+    "DistributedVirtualSwitch",
+)
+# What a lookup by name or path needs: read first, in the one bulk load a cold lookup waits for.
+TREE_PROPERTIES = {
+    "ManagedEntity": ("name", "parent"),
+    "VirtualMachine": ("parentVApp",),
+    "VirtualApp": ("parentFolder",),
+}
+# What lookups by uuid and of templates need besides: read when first needed (or by the watch).
+DETAIL_PROPERTIES = {"VirtualMachine": ("config.uuid", "config.instanceUuid", "config.template")}
+INDEX_PROPERTIES = {
+    **TREE_PROPERTIES,
+    "VirtualMachine": TREE_PROPERTIES["VirtualMachine"] + DETAIL_PROPERTIES["VirtualMachine"],
+}
+# Entry field for each indexed property; references keep only their moid.
+_FIELDS = {
+    "name": "name",
+    "parent": "parent",
+    "parentVApp": "parent_vapp",
+    "parentFolder": "parent_folder",
+    "config.uuid": "uuid",
+    "config.instanceUuid": "instance_uuid",
+    "config.template": "template",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a lookup looks for: a label for messages and the vSphere types that qualify."""
+
+    label: str
+    types: frozenset[str]
+    templates: bool | None = None  # VMs: only templates (True), only VMs (False), both (None)
+
+    def admits(self, entry: Entry) -> bool:
+        if entry.type not in self.types:
+            return False
+        return self.templates is None or entry.template == self.templates
+
+
+def _kind(label: str, *types: str, templates: bool | None = None) -> Kind:
+    return Kind(label, frozenset(types), templates)
+
+
+KINDS = {
+    "vm": _kind("VM", "VirtualMachine"),
+    "template": _kind("template", "VirtualMachine", templates=True),
+    "host": _kind("host", "HostSystem"),
+    "cluster": _kind("cluster", "ClusterComputeResource"),
+    "compute_resource": _kind("compute resource", "ComputeResource", "ClusterComputeResource"),
+    "datacenter": _kind("datacenter", "Datacenter"),
+    "datastore": _kind("datastore", "Datastore"),
+    "datastore_cluster": _kind("datastore cluster", "StoragePod"),
+    "network": _kind("network", "Network", "DistributedVirtualPortgroup", "OpaqueNetwork"),
+    "dvs": _kind(
+        "distributed switch", "VmwareDistributedVirtualSwitch", "DistributedVirtualSwitch"
+    ),
+    "folder": _kind("folder", "Folder"),
+    "resource_pool": _kind("resource pool", "ResourcePool", "VirtualApp"),
+    "vapp": _kind("vApp", "VirtualApp"),
+    "entity": _kind("object", *ENTITY_TYPES),
+}
+KIND_ALIASES = {"pool": "resource_pool", "resourcepool": "resource_pool", "dc": "datacenter"}
+
+
+def kind_for(vimtype: Any) -> Kind:
+    """The Kind for a pyVmomi type (vim.VirtualMachine, vim.ManagedEntity, ...) or a kind
+    name ("vm", "template", "host", "cluster", "datastore", "network", "folder", "pool", ...)."""
+    if isinstance(vimtype, str):
+        key = vimtype.strip().lower().replace("-", "_")
+        key = KIND_ALIASES.get(key, key)
+        if key not in KINDS:
+            raise InvalidInputError(
+                f"unknown object kind {vimtype!r}; one of: {', '.join(sorted(KINDS))}"
+            )
+        return KINDS[key]
+    from ._vmomi import vim
+
+    try:
+        types = frozenset(t for t in ENTITY_TYPES if issubclass(getattr(vim, t), vimtype))
+    except TypeError:
+        types = frozenset()
+    if not types:
+        raise InvalidInputError(f"{vimtype!r} is not a type of inventory object")
+    for kind in KINDS.values():
+        if kind.types == types and kind.templates is None:
+            return kind
+    return Kind(getattr(vimtype, "__name__", str(vimtype)).rsplit(".", 1)[-1], types)
+
+
+class Inventory:
+    """The tree of inventory entries, with indexes by name, parent and uuid. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.root: str | None = None
+        self.details = False  # whether VMs' uuids and template flags are known
+        self._entries: dict[str, Entry] = {}
+        self._by_name: dict[str, set[str]] = {}  # unescaped name -> moids
+        self._by_stored: dict[str, set[str]] = {}  # stored name, where it differs
+        self._children: dict[str, set[str]] = {}
+        self._by_uuid: dict[str, set[str]] = {}  # BIOS and instance uuids -> VM moids
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    # -- changes ---------------------------------------------------------------------------
+
+    def replace(self, entries: Iterable[Entry], root: str, *, details: bool) -> None:
+        """Start over with these entries (a full load, with or without the details)."""
+        with self._lock:
+            self.root = root
+            self.details = details
+            self._entries.clear()
+            self._by_name.clear()
+            self._by_stored.clear()
+            self._children.clear()
+            self._by_uuid.clear()
+            for entry in entries:
+                self._add(entry)
+
+    def update(self, moid: str, vim_type: str, props: dict[str, Any]) -> None:
+        """Create or change an entry from retrieved property values (path -> value)."""
+        changes: dict[str, Any] = {}
+        for path, value in props.items():
+            name = _FIELDS.get(path)
+            if name is None:
+                continue
+            if hasattr(value, "value"):  # a reference: keep its moid
+                value = value.value
+            if name == "template":
+                value = bool(value)
+            elif name == "name":
+                value = value or ""
+            elif name in ("uuid", "instance_uuid"):
+                value = str(value).lower() if value else None
+            else:
+                value = value or None
+            changes[name] = value
+        with self._lock:
+            old = self._entries.get(moid)
+            entry = Entry(moid, vim_type, **changes) if old is None else replace(old, **changes)
+            if old is not None:
+                self._discard(old)
+            self._add(entry)
+
+    def remove(self, moid: str) -> None:
+        with self._lock:
+            entry = self._entries.get(moid)
+            if entry is not None:
+                self._discard(entry)
+
+    def _add(self, entry: Entry) -> None:
+        self._entries[entry.moid] = entry
+        self._by_name.setdefault(entry.display_name, set()).add(entry.moid)
+        if entry.display_name != entry.name:
+            self._by_stored.setdefault(entry.name, set()).add(entry.moid)
+        parent = entry.tree_parent
+        if parent:
+            self._children.setdefault(parent, set()).add(entry.moid)
+        for uuid in (entry.uuid, entry.instance_uuid):
+            if uuid:
+                self._by_uuid.setdefault(uuid, set()).add(entry.moid)
+
+    def _discard(self, entry: Entry) -> None:
+        self._entries.pop(entry.moid, None)
+        _remove_from(self._by_name, entry.display_name, entry.moid)
+        _remove_from(self._by_stored, entry.name, entry.moid)
+        if entry.tree_parent:
+            _remove_from(self._children, entry.tree_parent, entry.moid)
+        for uuid in (entry.uuid, entry.instance_uuid):
+            if uuid:
+                _remove_from(self._by_uuid, uuid, entry.moid)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, moid: str) -> Entry | None:
+        with self._lock:
+            return self._entries.get(moid)
+
+    def path(self, moid: str) -> str:
+        """The inventory path, e.g. "/DC0/vm/web/app01". Segments are escaped names (as
+        vCenter stores them and govc shows them), so a "/" in a name cannot split a segment."""
+        with self._lock:
+            names = []
+            seen = set()
+            current = self._entries.get(moid)
+            while current is not None and current.moid != self.root and current.moid not in seen:
+                seen.add(current.moid)
+                names.append(escape_name(current.display_name))
+                parent = current.tree_parent
+                current = self._entries.get(parent) if parent else None
+            return join_path(list(reversed(names)))
+
+    def entries(self, kind: Kind) -> list[Entry]:
+        with self._lock:
+            return [e for e in self._entries.values() if kind.admits(e)]
+
+    def children(self, moid: str) -> list[Entry]:
+        with self._lock:
+            return [self._entries[m] for m in self._children.get(moid, ()) if m in self._entries]
+
+    def with_uuid(self, uuid: str) -> list[Entry]:
+        with self._lock:
+            moids = self._by_uuid.get(normalize_uuid(uuid), set())
+            return [self._entries[m] for m in sorted(moids)]
+
+    def matches(self, kind: Kind, text: str) -> list[Entry]:
+        """Every object of the kind that ``text`` names, by any of the accepted forms."""
+        text = text.strip()
+        with self._lock:
+            found: dict[str, Entry] = {}
+
+            def add(moids: Iterable[str]) -> None:
+                for moid in moids:
+                    entry = self._entries.get(moid)
+                    if entry is not None and kind.admits(entry):
+                        found[moid] = entry
+
+            add(self._by_name.get(text, ()))
+            if not found:
+                add(self._by_stored.get(text, ()))
+            if "/" in text:
+                add(e.moid for e in self._walk(split_path(text)))
+            if text in self._entries:
+                add([text])
+            if not found and looks_like_uuid(text):
+                add(self._by_uuid.get(normalize_uuid(text), ()))
+            return sorted(found.values(), key=lambda e: e.moid)
+
+    def _walk(self, segments: list[str]) -> list[Entry]:
+        """Follow a path from the root; several branches may match a segment."""
+        if self.root is None:
+            return []
+        level = [self.root]
+        for segment in segments:
+            wanted = {segment, unescape_name(segment)}
+            level = [
+                child
+                for moid in level
+                for child in self._children.get(moid, ())
+                if child in self._entries and _segment_matches(self._entries[child], wanted)
+            ]
+            if not level:
+                return []
+        return [self._entries[m] for m in level]
+
+    def lookup(self, kind: Kind, text: str) -> Entry:
+        """The one object of the kind that ``text`` names; NotFoundError or AmbiguousNameError."""
+        # The common case first, without the general search: a name that only one object has
+        # (and that is no path and no id). Warm lookups are ~2 microseconds this way.
+        with self._lock:
+            moids = self._by_name.get(text)
+            if moids and len(moids) == 1 and "/" not in text and text not in self._entries:
+                entry = self._entries.get(next(iter(moids)))
+                if entry is not None and kind.admits(entry):
+                    return entry
+        if not text or not text.strip():
+            raise InvalidInputError(f"an empty {kind.label} name")
+        found = self.matches(kind, text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            paths = sorted(self.path(e.moid) for e in found)
+            raise AmbiguousNameError(
+                f"{len(found)} {kind.label}s match {text!r}: {', '.join(paths)}; "
+                "use a path or an id to say which",
+                candidates=paths,
+            )
+        raise NotFoundError(self._not_found(kind, text))
+
+    def _not_found(self, kind: Kind, text: str) -> str:
+        message = f"no {kind.label} named {text!r}"
+        with self._lock:
+            names = sorted({e.display_name for e in self._entries.values() if kind.admits(e)})
+        target = split_path(text)[-1] if "/" in text and text not in names else text
+        similar = close_matches(unescape_name(target), names)
+        if similar:
+            message += "; did you mean " + ", ".join(repr(s) for s in similar) + "?"
+        return message
+
+    def find(self, kind: Kind, pattern: str = "*") -> list[Entry]:
+        """Objects of the kind whose name (or path, when the pattern has a "/") matches the glob.
+
+        A pattern without glob characters matches as a lookup does, but may match none or many.
+        """
+        pattern = pattern.strip() or "*"
+        if not is_glob(pattern):
+            return self.matches(kind, pattern)
+        with self._lock:
+            candidates = [e for e in self._entries.values() if kind.admits(e)]
+            if "/" in pattern:
+                wanted = "/" + pattern.strip("/")
+                hits = [
+                    e
+                    for e in candidates
+                    if fnmatch.fnmatchcase(self.path(e.moid), wanted)
+                    or fnmatch.fnmatchcase(unescape_name(self.path(e.moid)), wanted)
+                ]
+            else:
+                hits = [
+                    e
+                    for e in candidates
+                    if fnmatch.fnmatchcase(e.display_name, pattern)
+                    or fnmatch.fnmatchcase(e.name, pattern)
+                ]
+            return sorted(hits, key=lambda e: (e.display_name, e.moid))
+
+
+def _segment_matches(entry: Entry, wanted: set[str]) -> bool:
+    return entry.name in wanted or entry.display_name in wanted
+
+
+def _remove_from(index: dict[str, set[str]], key: str, moid: str) -> None:
+    moids = index.get(key)
+    if moids is not None:
+        moids.discard(moid)
+        if not moids:
+            del index[key]

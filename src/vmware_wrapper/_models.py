@@ -1,0 +1,29 @@
+"""The records this library returns: small, frozen, JSON-safe (``dataclasses.asdict`` works).
+
+info = vs.vm_info("web-07")
+info.power_state, info.path, dataclasses.asdict(info)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VMInfo:
+    """A snapshot of one VM (or template), read in bulk."""
+
+    name: str  # as people read it ("web/01", not "web%2f01")
+    path: str  # inventory path, e.g. "/DC0/vm/web/web-07"
+    moid: str  # managed object id, e.g. "vm-123"
+    bios_uuid: str | None
+    instance_uuid: str | None
+    power_state: str  # "poweredOn" | "poweredOff" | "suspended"
+    is_template: bool
+    cpus: int | None
+    memory_mb: int | None
+    guest_id: str | None
+    ip_address: str | None
+    host: str | None  # the host's name
+    tools_running_status: str | None  # e.g. "guestToolsRunning"
+    annotation: str  # the VM's notes

@@ -1,0 +1,241 @@
+"""The transport policy: every SOAP call, pyVmomi's or our own raw ones, goes through here.
+
+    transport = Transport(RetryPolicy(retry_timeout=30), "https://vc:443", logger)
+    stub = ResilientStub(soap_stub, transport)
+    si = vim.ServiceInstance("ServiceInstance", stub)   # every call now has the policy
+
+What it does, in one place:
+
+- NotAuthenticated (the session expired or was terminated): log in again, once for all the
+  threads that noticed, and retry the call once. The server rejected the call, so retrying is
+  safe. ``generation`` counts logins: session-scoped objects (property collectors, views)
+  made before the current generation are gone and must be made again.
+- A pooled connection the server had closed while idle (RemoteDisconnected, reset, broken
+  pipe): retry once at once on a fresh connection.
+- An unreachable server (refused, unreachable, HTTP 502/503 while it restarts): retry with
+  exponential backoff until ``retry_timeout`` has passed, then ConnectError.
+- No answer within ``request_timeout``: OperationTimeout (not retried: the server may be
+  working on it). TLS failures: ConnectError at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.client
+import io
+import logging
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ._faults import is_fault
+from ._vmomi import SoapResponseDeserializer, StubAdapterBase, vmodl
+from .errors import ConnectError, OperationTimeout
+
+# Errors that mean "this connection was already dead": the request never reached the server.
+_STALE = (
+    http.client.RemoteDisconnected,
+    BrokenPipeError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+)
+_MAX_BACKOFF = 2.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How long to keep trying (seconds)."""
+
+    retry_timeout: float = 30.0  # an unreachable server, before ConnectError
+    request_timeout: float = 120.0  # one request's answer, before OperationTimeout
+
+
+class Transport:
+    """Runs calls under the policy; knows how to log in again."""
+
+    def __init__(self, policy: RetryPolicy, address: str, logger: logging.Logger) -> None:
+        self.policy = policy
+        self.address = address
+        self.logger = logger
+        self.generation = 0
+        self.login: Callable[[], None] | None = None  # set once the session can log in
+        self.closing = False  # when closing, an unreachable server is not waited for
+        self._login_lock = threading.Lock()
+
+    def invoke(self, send: Callable[[], tuple[int, Any]], what: str) -> Any:
+        """Run ``send`` (one attempt, returning HTTP status and result) under the policy."""
+        stale_retried = relogged = False
+        deadline: float | None = None
+        backoff = 0.1
+        while True:
+            generation = self.generation
+            try:
+                status, result = send()
+            except ssl.SSLError as e:  # before OSError: it is one
+                raise ConnectError(f"TLS with {self.address} failed: {e}") from e
+            except TimeoutError as e:
+                raise OperationTimeout(
+                    f"{self.address} did not answer {what} within {self.policy.request_timeout:g} s"
+                ) from e
+            except socket.gaierror as e:
+                raise ConnectError(f"cannot resolve {self.address}: {e}") from e
+            except _STALE as e:
+                if not stale_retried:
+                    stale_retried = True
+                    self.logger.debug("%s: connection closed by %s, retrying", what, self.address)
+                    continue
+                reason: BaseException = e
+            except (OSError, http.client.HTTPException) as e:
+                reason = e
+            else:
+                if status == 200:
+                    return result
+                if is_fault(result, "NotAuthenticated") and not relogged and self.login:
+                    relogged = True
+                    self.relogin(generation)
+                    continue
+                if isinstance(result, BaseException):
+                    raise result
+                raise vmodl.fault.SystemError(msg=f"unexpected answer to {what}: {result!r}")
+
+            now = time.monotonic()
+            if self.closing:
+                raise ConnectError(f"cannot reach {self.address} ({what}): {reason}") from reason
+            if deadline is None:
+                deadline = now + self.policy.retry_timeout
+                self.logger.warning(
+                    "%s: %s unreachable (%s); retrying for up to %g s",
+                    what,
+                    self.address,
+                    reason,
+                    self.policy.retry_timeout,
+                )
+            if now >= deadline:
+                raise ConnectError(
+                    f"cannot reach {self.address} ({what}): {reason or type(reason).__name__}; "
+                    f"gave up after {self.policy.retry_timeout:g} s"
+                ) from reason
+            time.sleep(min(backoff, deadline - now))
+            backoff = min(backoff * 2, _MAX_BACKOFF)
+
+    def relogin(self, seen_generation: int) -> None:
+        """Log in again, unless another thread already did since ``seen_generation``."""
+        assert self.login is not None
+        with self._login_lock:
+            if self.generation != seen_generation:
+                return
+            self.logger.info("session with %s expired; logging in again", self.address)
+            self.login()
+            self.generation += 1
+
+
+class ResilientStub(StubAdapterBase):  # type: ignore[misc]  # pyVmomi's base is untyped
+    """A pyVmomi stub adapter: pyVmomi's SoapStubAdapter under the transport's policy."""
+
+    def __init__(self, soap_stub: Any, transport: Transport) -> None:
+        super().__init__(version=soap_stub.version)
+        self.soap_stub = soap_stub
+        self.transport = transport
+
+    def InvokeMethod(self, mo: Any, info: Any, args: Any) -> Any:
+        return self.transport.invoke(
+            lambda: self.soap_stub.InvokeMethod(mo, info, args, self), info.wsdlName
+        )
+
+    def DropConnections(self) -> None:
+        self.soap_stub.DropConnections()
+
+    def post(
+        self, envelope: bytes, method: str, connection: DedicatedConnection | None = None
+    ) -> bytes:
+        """POST a SOAP envelope we built ourselves; return the body of the 200 answer.
+
+        Used where pyVmomi's deserializer is the bottleneck (bulk retrievals). Faults are
+        deserialized by pyVmomi and handled exactly as for its own calls. ``connection``
+        keeps a long-running call (an update wait) off the shared pool.
+        """
+        return bytes(self.transport.invoke(lambda: self._post_once(envelope, connection), method))
+
+    def _post_once(self, envelope: bytes, dedicated: DedicatedConnection | None) -> tuple[int, Any]:
+        stub = self.soap_stub
+        headers = {
+            "Cookie": stub.cookie,
+            "SOAPAction": stub.versionId,
+            "Content-Type": "text/xml; charset=UTF-8",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        conn = dedicated.get() if dedicated else stub.GetConnection()
+        try:
+            conn.request("POST", stub.path, envelope, headers)
+            response = conn.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            if dedicated:
+                dedicated.discard()
+            else:
+                stub.DropConnections()
+            raise
+        if response.status not in (200, 500):
+            conn.close()
+            if dedicated:
+                dedicated.discard()
+            raise http.client.HTTPException(f"{response.status} {response.reason}")
+        if not dedicated:
+            stub.ReturnConnection(conn)
+        encoding = (response.getheader("Content-Encoding") or "").lower()
+        if encoding == "gzip":
+            body = gzip.decompress(body)
+        elif encoding == "deflate":
+            body = zlib.decompress(body)
+        if response.status == 200:
+            return 200, body
+        fault = SoapResponseDeserializer(self).Deserialize(io.BytesIO(body), object)
+        return 500, fault
+
+
+class CallAborted(Exception):
+    """A call on a DedicatedConnection after abort(): not retried (not an OSError)."""
+
+
+class DedicatedConnection:
+    """One connection of a long-running caller's own, outside pyVmomi's pool, so that it can
+    be aborted from another thread (closing a blocked update wait at once)."""
+
+    def __init__(self, stub: ResilientStub) -> None:
+        self._stub = stub
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        self._aborted = False
+
+    def get(self) -> Any:
+        with self._lock:
+            if self._aborted:
+                raise CallAborted("this connection was closed on purpose")
+            if self._conn is None:
+                # pyVmomi's GetConnection makes a new connection (with our TLS checks) when
+                # its pool is empty, or hands out an idle one; either way it is ours now.
+                self._conn = self._stub.soap_stub.GetConnection()
+            return self._conn
+
+    def discard(self) -> None:
+        with self._lock:
+            self._conn = None
+
+    def abort(self) -> None:
+        """Close the connection, waking any thread blocked on it; no further use."""
+        with self._lock:
+            self._aborted = True
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            conn.close()

@@ -1,0 +1,262 @@
+"""Waiting for vSphere tasks without polling: one property collector filter, WaitForUpdatesEx.
+
+    engine = TaskEngine(session, logger)
+    handle = engine.handle(vm.PowerOnVM_Task(), "power on 'web-07'")
+    handle.wait(timeout=60)            # the result, or TaskError / OperationTimeout
+
+A task that has already finished (common: many finish before their first read) costs one
+read. Otherwise the engine puts all the tasks it waits for in one filter on a property
+collector of the calling thread's own (a session's default collector cannot serve two
+concurrent waits) and sleeps in WaitForUpdatesEx until they change. A session that expires
+meanwhile is logged in again by the transport; the collector, which died with the old
+session, is made again and the wait goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ._faults import task_error
+from ._session import Session
+from ._vmomi import vim, vmodl
+from .errors import OperationTimeout
+
+_MAX_WAIT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """What a progress callback receives."""
+
+    task: str  # the task's id, e.g. "task-123"
+    description: str  # what it does, e.g. "power on 'web-07'"
+    state: str  # "queued", "running", "success" or "error"
+    percent: int | None
+
+
+ProgressCallback = Callable[[TaskProgress], None]
+
+
+@dataclass
+class _Tracked:
+    task: Any
+    description: str
+    info: Any = None
+    reported: tuple[str, int | None] | None = None  # the last (state, percent) reported
+
+    @property
+    def finished(self) -> bool:
+        return self.info is not None and self.info.state in ("success", "error")
+
+
+class TaskEngine:
+    """Waits for tasks of one session, from any number of threads."""
+
+    def __init__(
+        self,
+        session: Session,
+        logger: logging.Logger,
+        after: Callable[[list[Any]], None] | None = None,
+    ) -> None:
+        self.session = session
+        self.logger = logger
+        self._after = after  # told of every batch of finished tasks (the index absorbs them)
+        self._local = threading.local()
+        self._collectors: list[Any] = []
+        self._collectors_lock = threading.Lock()
+
+    def handle(
+        self, task: Any, description: str, on_done: Callable[[Any], Any] | None = None
+    ) -> TaskHandle:
+        return TaskHandle(self, task, description, on_done)
+
+    def wait(
+        self,
+        tasks: Sequence[tuple[Any, str]],
+        *,
+        timeout: float | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> list[Any]:
+        """Wait for every (task, description) pair; return each task's TaskInfo, in order.
+
+        Failed tasks are returned too (their info.state is "error"): the caller decides.
+        OperationTimeout if some are still running when ``timeout`` (seconds) runs out.
+        """
+        tracked = [_Tracked(task, description) for task, description in tasks]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self._read_infos(tracked)
+        self._report(tracked, on_progress)
+        pending = [t for t in tracked if not t.finished]
+        while pending:
+            self._wait_with_filter(pending, deadline, on_progress)
+            pending = [t for t in pending if not t.finished]
+        infos = [t.info for t in tracked]
+        if self._after is not None:
+            self._after(infos)
+        return infos
+
+    def _read_infos(self, tracked: list[_Tracked]) -> None:
+        """One bulk read of the tasks' info."""
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=t.task) for t in tracked],
+            propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info"])],
+        )
+        by_moid = {t.task._moId: t for t in tracked}
+        result = self.session.content.propertyCollector.RetrievePropertiesEx(
+            [spec], pc.RetrieveOptions()
+        )
+        while result is not None:
+            for obj in result.objects:
+                for prop in obj.propSet:
+                    by_moid[obj.obj._moId].info = prop.val
+            token = result.token
+            result = (
+                self.session.content.propertyCollector.ContinueRetrievePropertiesEx(token)
+                if token
+                else None
+            )
+
+    def _wait_with_filter(
+        self, pending: list[_Tracked], deadline: float | None, on_progress: ProgressCallback | None
+    ) -> None:
+        """Follow the pending tasks through one filter until they finish or time runs out.
+
+        Returns early (to be called again) if the session was replaced meanwhile.
+        """
+        generation = self.session.generation
+        collector = self._collector()
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=t.task) for t in pending],
+            propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info"])],
+        )
+        by_moid = {t.task._moId: t for t in pending}
+        try:
+            property_filter = collector.CreateFilter(spec, True)
+        except vmodl.fault.ManagedObjectNotFound:
+            self._local.collector = None  # died with an earlier session
+            return
+        version = ""
+        try:
+            while any(not t.finished for t in pending):
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise _timeout([t for t in pending if not t.finished])
+                wait = _MAX_WAIT_SECONDS if remaining is None else max(1, math.ceil(remaining))
+                options = pc.WaitOptions(maxWaitSeconds=min(wait, _MAX_WAIT_SECONDS))
+                try:
+                    update = collector.WaitForUpdatesEx(version, options)
+                except vmodl.fault.ManagedObjectNotFound:
+                    if self.session.generation != generation:
+                        self._local.collector = None
+                        return  # a new session: start over with a new collector
+                    raise
+                if update is None:
+                    continue
+                version = update.version
+                for filter_update in update.filterSet or []:
+                    for object_update in filter_update.objectSet or []:
+                        tracked = by_moid.get(object_update.obj._moId)
+                        if tracked is None:
+                            continue
+                        for change in object_update.changeSet or []:
+                            if change.name == "info" and change.val is not None:
+                                tracked.info = change.val
+                self._report(pending, on_progress)
+        finally:
+            if self.session.generation == generation:
+                with contextlib.suppress(Exception):
+                    property_filter.DestroyPropertyFilter()
+
+    def _collector(self) -> Any:
+        """This thread's own property collector, made again after each login."""
+        collector = getattr(self._local, "collector", None)
+        if collector is None or self._local.generation != self.session.generation:
+            collector = self.session.content.propertyCollector.CreatePropertyCollector()
+            self._local.collector = collector
+            self._local.generation = self.session.generation
+            with self._collectors_lock:
+                self._collectors.append(collector)
+        return collector
+
+    @staticmethod
+    def _report(tracked: list[_Tracked], on_progress: ProgressCallback | None) -> None:
+        if on_progress is None:
+            return
+        for t in tracked:
+            if t.info is None:
+                continue
+            percent = 100 if t.info.state == "success" else t.info.progress
+            if t.reported == (t.info.state, percent):
+                continue
+            t.reported = (t.info.state, percent)
+            on_progress(TaskProgress(t.task._moId, t.description, t.info.state, percent))
+
+    def close(self) -> None:
+        with self._collectors_lock:
+            collectors, self._collectors = self._collectors, []
+        for collector in collectors:
+            with contextlib.suppress(Exception):
+                collector.Destroy()
+
+
+def _timeout(running: list[_Tracked]) -> OperationTimeout:
+    first = running[0]
+    state = first.info.state if first.info is not None else "queued"
+    more = f" (and {len(running) - 1} more tasks)" if len(running) > 1 else ""
+    return OperationTimeout(f"{first.description}: still {state} when the timeout ran out{more}")
+
+
+class TaskHandle:
+    """A started vSphere task. ``wait()`` returns its result or raises TaskError."""
+
+    def __init__(
+        self,
+        engine: TaskEngine,
+        task: Any,
+        description: str,
+        on_done: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.task = task
+        self.description = description
+        self._on_done = on_done
+        self._info: Any = None
+
+    @property
+    def id(self) -> str:
+        return str(self.task._moId)
+
+    def wait(
+        self, timeout: float | None = None, on_progress: ProgressCallback | None = None
+    ) -> Any:
+        """Wait until the task finishes; its result (e.g. the new VM of a clone)."""
+        if self._info is None:
+            (info,) = self.engine.wait(
+                [(self.task, self.description)], timeout=timeout, on_progress=on_progress
+            )
+            self._info = info
+        if self._info.state == "error":
+            raise task_error(self._info.error, self.description, self.task)
+        result = self._info.result
+        return self._on_done(result) if self._on_done else result
+
+    def done(self) -> bool:
+        """Whether the task has finished (one read, no waiting)."""
+        if self._info is None:
+            info = self.task.info
+            if info.state in ("success", "error"):
+                self._info = info
+        return self._info is not None
+
+    def __repr__(self) -> str:
+        state = self._info.state if self._info is not None else "pending"
+        return f"<TaskHandle {self.id} {self.description} {state}>"

@@ -1,0 +1,67 @@
+"""Bad input gets a clear error that names it, and nothing reaches the server but reads."""
+
+from __future__ import annotations
+
+import pytest
+from pyVmomi import vim
+
+from tests.helpers import all_objects, foreground_calls
+from vmware_wrapper import AmbiguousNameError, InvalidInputError, NotFoundError
+
+READS = {
+    "RetrievePropertiesEx",
+    "ContinueRetrievePropertiesEx",
+    "Fetch",
+    "RetrieveServiceContent",
+    "FindByUuid",
+    "CreateContainerView",
+}
+
+
+def host_object(vs):
+    return vs.get_host("DC0_C0_H0")
+
+
+CASES = [
+    ("get_vm", (None,), InvalidInputError, "None"),
+    ("get_vm", (42,), InvalidInputError, "42"),
+    ("get_vm", ("",), InvalidInputError, "empty VM name"),
+    ("get_vm", ("no-such-vm",), NotFoundError, "'no-such-vm'"),
+    ("get_vm", ("/DC0/vm/nowhere/x",), NotFoundError, "'/DC0/vm/nowhere/x'"),
+    ("get_vm", (host_object,), InvalidInputError, "HostSystem, not a VM"),
+    ("get_host", ("DC0_H0_VM0",), NotFoundError, "'DC0_H0_VM0'"),
+    ("get_vm_by_uuid", ("not-a-uuid",), InvalidInputError, "'not-a-uuid'"),
+    ("get_vm_by_uuid", (None,), InvalidInputError, "None"),
+    ("get", ("vmachine", "x"), InvalidInputError, "'vmachine'"),
+    ("get", (int, "x"), InvalidInputError, "int"),
+    ("find", ("vm", 7), InvalidInputError, "7"),
+    ("list_vms", (["a"],), InvalidInputError, "['a']"),
+    ("vm_info", ("DC0_H0_VM7",), NotFoundError, "'DC0_H0_VM7'"),
+    ("path_of", ("nothing-here",), NotFoundError, "'nothing-here'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "error", "named"), CASES, ids=[f"{c[0]}-{c[1]!r}" for c in CASES]
+)
+def test_bad_input_is_refused_and_named(vsphere, vsphere_simulator, si, method, args, error, named):
+    args = tuple(a(vsphere) if callable(a) and a is not int else a for a in args)
+    before = sorted((vm._moId, vm.name) for vm in all_objects(si, vim.VirtualMachine))
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(error) as raised:
+        getattr(vsphere, method)(*args)
+    assert named in str(raised.value)
+    assert set(foreground_calls(vsphere_simulator)) <= READS
+    assert sorted((vm._moId, vm.name) for vm in all_objects(si, vim.VirtualMachine)) == before
+
+
+def test_ambiguity_names_every_candidate(vsphere, si):
+    folder = next(f for f in all_objects(si, vim.Folder) if f.name == "vm")
+    twin = folder.CreateFolder("DC0_C0")  # a folder named like the cluster
+    try:
+        with pytest.raises(AmbiguousNameError) as raised:
+            vsphere.get(vim.ManagedEntity, "DC0_C0")
+        assert raised.value.candidates == ["/DC0/host/DC0_C0", "/DC0/vm/DC0_C0"]
+        assert vsphere.get_cluster("DC0_C0")  # the kind settles it
+    finally:
+        twin.Destroy()

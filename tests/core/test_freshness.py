@@ -1,0 +1,144 @@
+"""The inventory index follows what other clients do, without reloading."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from pyVmomi import vim
+
+from tests.helpers import find_vm, wait_task
+from vmware_wrapper import NotFoundError
+from vmware_wrapper._inventory import KINDS
+from vmware_wrapper._retrieve import Ref
+
+
+def seen_within(check, seconds=1.0):
+    """How long until check() passes (a read of the library's index, not the server)."""
+    started = time.monotonic()
+    while True:
+        try:
+            if check():
+                return time.monotonic() - started
+        except NotFoundError:
+            pass
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not seen within {seconds} s")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def index(vsphere):
+    vsphere.get_vm("DC0_H0_VM0")  # loaded and watching
+    return vsphere._index
+
+
+def known(index, name):
+    return index.inventory.matches(KINDS["entity"], name)
+
+
+def test_creates_renames_moves_and_destroys_by_others_are_seen_within_a_second(
+    vsphere, index, si, vsphere_simulator
+):
+    source = find_vm(si, "DC0_H0_VM0")
+    folder = source.parent.CreateFolder("fresh-folder")
+    loads = []
+    index.load = lambda: loads.append(1)  # a full reload would show here
+
+    clone = wait_task(
+        source.Clone(source.parent, "fresh-vm", vim.vm.CloneSpec(location=vim.vm.RelocateSpec()))
+    )
+    assert seen_within(lambda: known(index, "fresh-vm")) <= 1.0
+
+    wait_task(clone.Rename("fresh-renamed"))
+    assert (
+        seen_within(lambda: known(index, "fresh-renamed") and not known(index, "fresh-vm")) <= 1.0
+    )
+
+    wait_task(folder.MoveInto([clone]))
+    assert (
+        seen_within(
+            lambda: index.inventory.path(clone._moId) == "/DC0/vm/fresh-folder/fresh-renamed"
+        )
+        <= 1.0
+    )
+
+    wait_task(clone.Destroy())
+    assert seen_within(lambda: not known(index, "fresh-renamed")) <= 1.0
+    wait_task(folder.Destroy())
+
+    # All of it through the watch: no reload of the inventory.
+    assert loads == []
+
+
+@pytest.fixture
+def unwatched(vsphere_simulator):
+    """A VSphere whose index hears of nothing after its first load, as if its watch lagged."""
+    with vsphere_simulator.connect(watch_inventory=False) as vs:
+        vs.get_vm("DC0_H0_VM0")
+        yield vs
+
+
+def test_an_object_created_a_moment_ago_is_found_before_its_update_arrives(unwatched, si):
+    source = find_vm(si, "DC0_H0_VM0")
+    clone = wait_task(
+        source.Clone(source.parent, "just-made", vim.vm.CloneSpec(location=vim.vm.RelocateSpec()))
+    )
+    try:
+        assert not known(unwatched._index, "just-made")
+        assert unwatched.get_vm("just-made")._moId == clone._moId
+    finally:
+        wait_task(clone.Destroy())
+
+
+def test_a_stale_reference_is_dropped_and_found_again(unwatched, si):
+    source = find_vm(si, "DC0_H0_VM0")
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
+    first = wait_task(source.Clone(source.parent, "replaced", spec))
+    assert unwatched.get_vm("replaced")._moId == first._moId
+    wait_task(first.Destroy())
+    second = wait_task(source.Clone(source.parent, "replaced", spec))
+    try:
+        assert unwatched._index.inventory.matches(KINDS["vm"], "replaced")[0].moid == first._moId
+        assert unwatched.vm_info("replaced").moid == second._moId  # not an error
+        assert unwatched._index.inventory.get(first._moId) is None
+    finally:
+        wait_task(second.Destroy())
+
+
+def test_a_stale_vm_is_found_again_by_its_uuid(unwatched, si):
+    source = find_vm(si, "DC0_H0_VM0")
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
+    vm = wait_task(source.Clone(source.parent, "re-registered", spec))
+    try:
+        unwatched.get_vm("re-registered")
+        # The index's entry points at an id that no longer exists, as after the VM was
+        # re-registered elsewhere under a new id; its uuid still finds it.
+        index = unwatched._index
+        index.inventory.remove(vm._moId)
+        props = {
+            "name": "re-registered",
+            "config.uuid": vm.config.uuid,
+            "parent": Ref("Folder", source.parent._moId),
+        }
+        index.inventory.update("vm-gone", "VirtualMachine", props)
+        assert unwatched.vm_info("re-registered").moid == vm._moId
+        assert index.inventory.get("vm-gone") is None
+    finally:
+        wait_task(vm.Destroy())
+
+
+def test_tasks_waited_for_through_the_library_update_the_index_at_once(unwatched, si):
+    source = unwatched.get_vm("DC0_H0_VM0")
+    folder = unwatched.get_folder("/DC0/vm").CreateFolder("own-writes")
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
+    (clone,) = unwatched.wait_for_tasks(source.CloneVM_Task(folder, "own-clone", spec))
+    index = unwatched._index
+    assert index.inventory.path(clone._moId) == "/DC0/vm/own-writes/own-clone"  # folder too
+    unwatched.wait_for_tasks(clone.Rename_Task("own-renamed"))
+    assert known(index, "own-renamed")
+    assert not known(index, "own-clone")
+    unwatched.wait_for_tasks(clone.Destroy_Task())
+    assert not known(index, "own-renamed")
+    unwatched.wait_for_tasks(folder.Destroy_Task())
+    assert not known(index, "own-writes")

@@ -1,0 +1,58 @@
+"""Escaping, paths and helpers for names (pure logic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vmware_wrapper._names import (
+    close_matches,
+    escape_name,
+    looks_like_uuid,
+    normalize_uuid,
+    split_path,
+    to_ascii,
+    unescape_name,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("web/01", "web%2f01"),
+        ("100%", "100%25"),
+        ("a\\b", "a%5cb"),
+        ("%2f", "%252f"),
+        ("plain", "plain"),
+    ],
+)
+def test_escaping_round_trips(typed, stored):
+    assert escape_name(typed) == stored
+    assert unescape_name(stored) == typed
+
+
+def test_unescaping_accepts_either_case():
+    assert unescape_name("a%2Fb%5C") == "a/b\\"
+
+
+def test_split_path():
+    assert split_path("/DC0/vm/web/") == ["DC0", "vm", "web"]
+    assert split_path("DC0") == ["DC0"]
+    assert split_path("/") == []
+
+
+def test_uuids():
+    assert looks_like_uuid("4221C6A7-0E7F-5E1B-3D94-6F1F2D7C1E00")
+    assert looks_like_uuid("4221c6a70e7f5e1b3d946f1f2d7c1e00")
+    assert not looks_like_uuid("web-07")
+    assert (
+        normalize_uuid("4221C6A70E7F5E1B3D946F1F2D7C1E00") == "4221c6a7-0e7f-5e1b-3d94-6f1f2d7c1e00"
+    )
+
+
+def test_close_matches_ignore_case():
+    assert close_matches("WEB-7", ["web-07", "db-01"]) == ["web-07"]
+
+
+def test_to_ascii():
+    assert to_ascii("Café Müller") == "Cafe Muller"
+    assert to_ascii("服务器-01") == "----01"
