@@ -13,11 +13,11 @@ FOLDER = KINDS["folder"]
 
 
 def folder(moid, name, parent):
-    return Entry(moid, "Folder", name, parent)
+    return Entry.of(moid, "Folder", name, parent)
 
 
 def vm(moid, name, parent, uuid=None, instance_uuid=None, template=False, vapp=None):
-    return Entry(
+    return Entry.of(
         moid,
         "VirtualMachine",
         name,
@@ -35,7 +35,7 @@ def inventory():
     inv.replace(
         [
             folder("root", "Datacenters", None),
-            Entry("dc1", "Datacenter", "DC0", "root"),
+            Entry.of("dc1", "Datacenter", "DC0", "root"),
             folder("vmf", "vm", "dc1"),
             folder("hostf", "host", "dc1"),
             folder("web", "web", "vmf"),
@@ -51,10 +51,10 @@ def inventory():
             vm("vm-3", "web%2f01", "web"),
             vm("vm-4", "100%25 done", "vmf"),
             vm("vm-5", "gold", "vmf", template=True),
-            Entry("vapp-1", "VirtualApp", "shop", "rp", parent_folder="vmf"),
+            Entry.of("vapp-1", "VirtualApp", "shop", "rp", parent_folder="vmf"),
             vm("vm-6", "shop-db", None, vapp="vapp-1"),
-            Entry("host-1", "HostSystem", "esx01", "cr"),
-            Entry("cr", "ComputeResource", "esx01", "hostf"),
+            Entry.of("host-1", "HostSystem", "esx01", "cr"),
+            Entry.of("cr", "ComputeResource", "esx01", "hostf"),
         ],
         root="root",
         details=True,

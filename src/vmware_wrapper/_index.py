@@ -57,6 +57,7 @@ class InventoryIndex:
         self._view_lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        self._watching = False  # a watcher thread runs
         self._watch_collector: Any = None
         self._watch_connection = DedicatedConnection(session.stub)
         self.last_update = 0.0  # time.monotonic() of the last change applied by the watcher
@@ -80,7 +81,7 @@ class InventoryIndex:
             ObjectSource.container_view(self.container_view()), TREE_PROPERTIES
         )
         root = self.session.content.rootFolder._moId
-        entries = [Entry(root, "Folder", "Datacenters")]
+        entries = [Entry.of(root, "Folder", "Datacenters")]
         entries += (_entry(obj.moid, obj.type, obj.props) for obj in objects)
         self.inventory.replace(entries, root, details=False)
         self._stale = False
@@ -196,7 +197,10 @@ class InventoryIndex:
 
     def lookup(self, kind: Kind, text: str) -> Entry:
         """Exactly one object; a miss is checked against the server's current names first."""
-        inventory = self._for(kind, text)
+        if self._watching and not self._stale and kind.templates is None and len(text) < 32:
+            inventory = self.inventory  # loaded, watched, no details needed: the hot path
+        else:
+            inventory = self._for(kind, text)
         try:
             return inventory.lookup(kind, text)
         except NotFoundError:
@@ -229,18 +233,23 @@ class InventoryIndex:
     # -- following changes -----------------------------------------------------------------
 
     def _ensure_watching(self) -> None:
-        if not self._watch_enabled or self._stop.is_set():
-            return
-        if self._watcher is not None and self._watcher.is_alive():
-            return
+        if self._watching or not self._watch_enabled or self._stop.is_set():
+            return  # (checked on every lookup: a flag, not Thread.is_alive())
         with self._load_lock:  # one watcher, however many threads ask at once
-            if self._watcher is None or not self._watcher.is_alive():
+            if not self._watching:
+                self._watching = True
                 self._watcher = threading.Thread(
                     target=self._watch, name="vmware_wrapper-inventory", daemon=True
                 )
                 self._watcher.start()
 
     def _watch(self) -> None:
+        try:
+            self._follow()
+        finally:
+            self._watching = False
+
+    def _follow(self) -> None:
         collector: Any = None
         generation = -1
         version = ""
@@ -304,7 +313,7 @@ class InventoryIndex:
     def _replace_from(self, objects: list[Any]) -> None:
         root = self.session.content.rootFolder._moId
         with _no_gc():
-            entries = [Entry(root, "Folder", "Datacenters")]
+            entries = [Entry.of(root, "Folder", "Datacenters")]
             for change in objects:
                 if change.kind != "leave":
                     entries.append(_entry(change.moid, change.type, _values(change.changes)))
@@ -347,7 +356,7 @@ class InventoryIndex:
 def _no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building tens of thousands of objects: it
     would otherwise scan the growing heap again and again, making a load superlinear. The
-    objects built hold no reference cycles."""
+    objects built (and the parse trees dropped) hold no reference cycles."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -370,7 +379,7 @@ def _entry(moid: str, vim_type: str, props: dict[str, Any]) -> Entry:
 
     uuid = props.get("config.uuid")
     instance_uuid = props.get("config.instanceUuid")
-    return Entry(
+    return Entry.of(
         moid=moid,
         type=vim_type,
         name=props.get("name") or "",

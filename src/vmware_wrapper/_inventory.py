@@ -22,8 +22,8 @@ from __future__ import annotations
 import fnmatch
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from ._names import (
     close_matches,
@@ -38,23 +38,56 @@ from ._names import (
 from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
 
 
-@dataclass(slots=True)
-class Entry:
-    """One inventory object. ``name`` is as vCenter stores it (escaped)."""
+class Entry(NamedTuple):
+    """One inventory object. ``name`` is as vCenter stores it (escaped); make one with
+    ``Entry.of``, which fills in ``display_name``.
+
+    A tuple of strings, not a class instance: Python's garbage collector stops tracking such
+    tuples, so tens of thousands of entries do not slow down every later collection.
+    """
 
     moid: str
     type: str
-    name: str = ""
-    parent: str | None = None  # the parent folder, resource pool, compute resource...
-    parent_vapp: str | None = None  # VMs in a vApp have this instead of a parent
-    parent_folder: str | None = None  # vApps: their folder in the VMs-and-templates tree
-    uuid: str | None = None  # VMs: BIOS uuid (config.uuid)
-    instance_uuid: str | None = None  # VMs: config.instanceUuid
-    template: bool = False
-    display_name: str = field(init=False, default="")  # the name as people read it
+    name: str
+    parent: str | None  # the parent folder, resource pool, compute resource...
+    parent_vapp: str | None  # VMs in a vApp have this instead of a parent
+    parent_folder: str | None  # vApps: their folder in the VMs-and-templates tree
+    uuid: str | None  # VMs: BIOS uuid (config.uuid)
+    instance_uuid: str | None  # VMs: config.instanceUuid
+    template: bool
+    display_name: str  # the name as people read it
 
-    def __post_init__(self) -> None:
-        self.display_name = unescape_name(self.name)
+    @classmethod
+    def of(
+        cls,
+        moid: str,
+        type: str,
+        name: str = "",
+        parent: str | None = None,
+        parent_vapp: str | None = None,
+        parent_folder: str | None = None,
+        uuid: str | None = None,
+        instance_uuid: str | None = None,
+        template: bool = False,
+    ) -> Entry:
+        return cls(
+            moid,
+            type,
+            name,
+            parent,
+            parent_vapp,
+            parent_folder,
+            uuid,
+            instance_uuid,
+            template,
+            unescape_name(name),
+        )
+
+    def changed(self, **changes: Any) -> Entry:
+        entry = self._replace(**changes)
+        if "name" in changes:
+            entry = entry._replace(display_name=unescape_name(entry.name))
+        return entry
 
     @property
     def tree_parent(self) -> str | None:
@@ -176,10 +209,11 @@ class Inventory:
         self.root: str | None = None
         self.details = False  # whether VMs' uuids and template flags are known
         self._entries: dict[str, Entry] = {}
-        self._by_name: dict[str, set[str]] = {}  # unescaped name -> moids
-        self._by_stored: dict[str, set[str]] = {}  # stored name, where it differs
+        # Name and uuid indexes hold tuples, which the garbage collector can stop tracking.
+        self._by_name: dict[str, tuple[str, ...]] = {}  # unescaped name -> moids
+        self._by_stored: dict[str, tuple[str, ...]] = {}  # stored name, where it differs
         self._children: dict[str, set[str]] = {}
-        self._by_uuid: dict[str, set[str]] = {}  # BIOS and instance uuids -> VM moids
+        self._by_uuid: dict[str, tuple[str, ...]] = {}  # BIOS and instance uuids -> VM moids
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -219,7 +253,7 @@ class Inventory:
             changes[name] = value
         with self._lock:
             old = self._entries.get(moid)
-            entry = Entry(moid, vim_type, **changes) if old is None else replace(old, **changes)
+            entry = Entry.of(moid, vim_type, **changes) if old is None else old.changed(**changes)
             if old is not None:
                 self._discard(old)
             self._add(entry)
@@ -232,22 +266,25 @@ class Inventory:
 
     def _add(self, entry: Entry) -> None:
         self._entries[entry.moid] = entry
-        self._by_name.setdefault(entry.display_name, set()).add(entry.moid)
+        _add_to(self._by_name, entry.display_name, entry.moid)
         if entry.display_name != entry.name:
-            self._by_stored.setdefault(entry.name, set()).add(entry.moid)
+            _add_to(self._by_stored, entry.name, entry.moid)
         parent = entry.tree_parent
         if parent:
             self._children.setdefault(parent, set()).add(entry.moid)
         for uuid in (entry.uuid, entry.instance_uuid):
             if uuid:
-                self._by_uuid.setdefault(uuid, set()).add(entry.moid)
+                _add_to(self._by_uuid, uuid, entry.moid)
 
     def _discard(self, entry: Entry) -> None:
         self._entries.pop(entry.moid, None)
         _remove_from(self._by_name, entry.display_name, entry.moid)
         _remove_from(self._by_stored, entry.name, entry.moid)
-        if entry.tree_parent:
-            _remove_from(self._children, entry.tree_parent, entry.moid)
+        parent = entry.tree_parent
+        if parent and parent in self._children:
+            self._children[parent].discard(entry.moid)
+            if not self._children[parent]:
+                del self._children[parent]
         for uuid in (entry.uuid, entry.instance_uuid):
             if uuid:
                 _remove_from(self._by_uuid, uuid, entry.moid)
@@ -282,7 +319,7 @@ class Inventory:
 
     def with_uuid(self, uuid: str) -> list[Entry]:
         with self._lock:
-            moids = self._by_uuid.get(normalize_uuid(uuid), set())
+            moids = self._by_uuid.get(normalize_uuid(uuid), ())
             return [self._entries[m] for m in sorted(moids)]
 
     def matches(self, kind: Kind, text: str) -> list[Entry]:
@@ -332,8 +369,12 @@ class Inventory:
         with self._lock:
             moids = self._by_name.get(text)
             if moids and len(moids) == 1 and "/" not in text and text not in self._entries:
-                entry = self._entries.get(next(iter(moids)))
-                if entry is not None and kind.admits(entry):
+                entry = self._entries.get(moids[0])
+                if (
+                    entry is not None
+                    and entry.type in kind.types
+                    and (kind.templates is None or entry.template == kind.templates)
+                ):
                     return entry
         if not text or not text.strip():
             raise InvalidInputError(f"an empty {kind.label} name")
@@ -391,9 +432,17 @@ def _segment_matches(entry: Entry, wanted: set[str]) -> bool:
     return entry.name in wanted or entry.display_name in wanted
 
 
-def _remove_from(index: dict[str, set[str]], key: str, moid: str) -> None:
+def _add_to(index: dict[str, tuple[str, ...]], key: str, moid: str) -> None:
+    moids = index.get(key, ())
+    if moid not in moids:
+        index[key] = (*moids, moid)
+
+
+def _remove_from(index: dict[str, tuple[str, ...]], key: str, moid: str) -> None:
     moids = index.get(key)
-    if moids is not None:
-        moids.discard(moid)
-        if not moids:
+    if moids is not None and moid in moids:
+        rest = tuple(m for m in moids if m != moid)
+        if rest:
+            index[key] = rest
+        else:
             del index[key]

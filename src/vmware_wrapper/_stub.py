@@ -39,7 +39,10 @@ from ._vmomi import SoapResponseDeserializer, StubAdapterBase, vmodl
 from .errors import ConnectError, OperationTimeout
 
 # Errors that mean "this connection was already dead": the request never reached the server.
+# Over TLS, a connection the server closed while idle ends with an EOF of the TLS layer.
 _STALE = (
+    ssl.SSLEOFError,
+    ssl.SSLZeroReturnError,
     http.client.RemoteDisconnected,
     BrokenPipeError,
     ConnectionResetError,
@@ -77,7 +80,13 @@ class Transport:
             generation = self.generation
             try:
                 status, result = send()
-            except ssl.SSLError as e:  # before OSError: it is one
+            except _STALE as e:  # before OSError and ssl.SSLError: they are those
+                if not stale_retried:
+                    stale_retried = True
+                    self.logger.debug("%s: connection closed by %s, retrying", what, self.address)
+                    continue
+                reason: BaseException = e
+            except ssl.SSLError as e:
                 raise ConnectError(f"TLS with {self.address} failed: {e}") from e
             except TimeoutError as e:
                 raise OperationTimeout(
@@ -85,12 +94,6 @@ class Transport:
                 ) from e
             except socket.gaierror as e:
                 raise ConnectError(f"cannot resolve {self.address}: {e}") from e
-            except _STALE as e:
-                if not stale_retried:
-                    stale_retried = True
-                    self.logger.debug("%s: connection closed by %s, retrying", what, self.address)
-                    continue
-                reason: BaseException = e
             except (OSError, http.client.HTTPException) as e:
                 reason = e
             else:

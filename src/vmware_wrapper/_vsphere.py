@@ -88,7 +88,6 @@ class VSphere:
         self._session = Session(settings, self.logger)
         self._index = InventoryIndex(self._session, self.logger, watch=watch_inventory)
         self._tasks = TaskEngine(self._session, self.logger, after=self._index.absorb)
-        self._objects: dict[str, Any] = {}  # moid -> pyVmomi object
         self._classes: dict[str, Any] = {}  # vSphere type name -> pyVmomi class
 
     @classmethod
@@ -281,16 +280,11 @@ class VSphere:
         )
 
     def _object(self, entry: Entry) -> Any:
-        """The pyVmomi object for an entry, on this connection (made once per object)."""
-        obj = self._objects.get(entry.moid)
-        if obj is None or obj._wsdlName != entry.type:
-            cls = self._classes.get(entry.type)
-            if cls is None:
-                cls = self._classes[entry.type] = getattr(vim, entry.type)
-            if len(self._objects) > 2 * len(self._index.inventory) + 1000:
-                self._objects.clear()  # objects long gone from the inventory: start over
-            obj = self._objects[entry.moid] = cls(entry.moid, self._session.stub)
-        return obj
+        """The pyVmomi object for an entry, on this connection."""
+        cls = self._classes.get(entry.type)
+        if cls is None:
+            cls = self._classes[entry.type] = getattr(vim, entry.type)
+        return cls(entry.moid, self._session.stub)
 
     def _with_fresh(self, kind: Kind, ref: Any, context: str, fn: Callable[[Entry], T]) -> T:
         """Run ``fn`` on the object ``ref`` names. If the index's reference has gone stale
