@@ -1,17 +1,22 @@
 """A tour of python-vmware-wrapper against the bundled vCenter simulator: `make demo`.
 
 It starts a simulator with TLS and enforced credentials, connects with the certificate
-pinned, and walks through what the library does so far. Where the library has no verb yet,
-it uses the raw pyVmomi objects that VSphere hands out, as a user would.
+pinned, and does a day's work by name: clone a template with guest customization, size the
+VM, power it on and wait for VMware Tools, snapshot it, reboot its guest, file it into a
+folder, label it, print the inventory, and clean up.
 """
 
 from __future__ import annotations
 
-import time
+import logging
 
-from pyVmomi import vim
-
-from vmware_wrapper import AmbiguousNameError, AuthenticationError, NotFoundError, VSphere
+from vmware_wrapper import (
+    AmbiguousNameError,
+    AuthenticationError,
+    LinuxCustomization,
+    NotFoundError,
+    VSphere,
+)
 from vmware_wrapper.testing import Simulator
 
 
@@ -19,69 +24,82 @@ def step(title: str) -> None:
     print(f"\n== {title}")
 
 
+def table(vs: VSphere, pattern: str = "*") -> None:
+    rows = [
+        (i.name, i.power_state, str(i.cpus), str(i.memory_mb), i.ip_address or "", i.path)
+        for i in vs.list_vms(pattern)
+    ]
+    headers = ("VM", "POWER", "CPUS", "MB", "IP", "PATH")
+    widths = [max(len(x) for x in col) for col in zip(headers, *rows, strict=False)]
+    for row in (headers, *rows):
+        print("  " + "  ".join(x.ljust(w) for x, w in zip(row, widths, strict=True)))
+
+
 def main() -> None:
+    # The library logs one INFO line per action; show them.
+    logging.basicConfig(level=logging.INFO, format="  log: %(message)s")
+
     step("Start a vCenter simulator with TLS and enforced credentials")
-    with Simulator(vms_per_pool=3, tls=True, username="admin", password="VMware1!") as sim:
+    with Simulator(vms_per_pool=2, tls=True, username="admin", password="VMware1!") as sim:
         print(f"  {sim.url}  SHA-256 {sim.thumbprint[:23]}...")
 
         step("Connect, with the certificate pinned by thumbprint")
         with VSphere(sim.host, "admin", "VMware1!", port=sim.port, thumbprint=sim.thumbprint) as vs:
             print(f"  {vs!r}: {vs.content.about.fullName}")
-
-            step("A wrong password is a clear error, and the password is never shown")
             try:
                 VSphere(sim.host, "admin", "wrong", port=sim.port, thumbprint=sim.thumbprint)
             except AuthenticationError as e:
-                print(f"  AuthenticationError: {e}")
+                print(f"  a wrong password: AuthenticationError: {e}")
 
-            step("The inventory as a table: one bulk read, whatever the number of VMs")
-            rows = [
-                (i.name, i.power_state, i.tools_running_status or "", i.host or "", i.path)
-                for i in vs.list_vms()
-            ]
-            headers = ("VM", "POWER", "TOOLS", "HOST", "PATH")
-            widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows, strict=False)]
-            for row in (headers, *rows):
-                print("  " + "  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+            step("Make a template from a VM, then clone it with guest customization")
+            vs.clone_vm("DC0_H0_VM0", "tmpl-ubuntu", template=True)
+            web = LinuxCustomization(
+                "web07", domain="example.com", ip="10.0.0.7", netmask="255.255.255.0",
+                gateway="10.0.0.1", dns_servers=("10.0.0.2",),
+            )  # fmt: skip
+            vs.create_folder("/DC0/vm/web/prod")
+            vs.clone_vm(
+                "tmpl-ubuntu", "web-07", folder="/DC0/vm/web/prod", cluster="DC0_C0",
+                cpus=2, memory_mb=1024, customization=web,
+            )  # fmt: skip
 
-            step("Find things by name, path, id or uuid")
-            vm = vs.get_vm("DC0_H0_VM0")
-            info = vs.vm_info(vm)
-            print(f"  by name:  {vm._moId} at {vs.path_of(vm)}")
-            print(f"  by path:  {vs.get_vm(info.path)._moId}")
-            print(f"  by uuid:  {vs.get_vm_by_uuid(info.bios_uuid or '')._moId}")
-            print(f"  globs:    {[v.name for v in vs.find('vm', 'DC0_C0_*')]}")
+            step("Size it, power it on and wait for VMware Tools")
+            vs.reconfigure_vm("web-07", cpus=4, memory_mb=2048, disk_gb=40)
+            vs.add_nic("web-07", "DC0_DVPG0")
+            vs.power_on("web-07", wait_for_tools=True, timeout=60)
+            info = vs.vm_info("web-07")
+            print(f"  {info.name}: {info.power_state}, {info.cpus} CPUs, {info.memory_mb} MB,")
+            print(f"  IP {info.ip_address}, tools {info.tools_running_status}, on {info.host}")
+
+            step("Snapshot, reboot the guest, revert")
+            vs.create_snapshot("web-07", "before-upgrade", description="clean install")
+            vs.reboot("web-07", timeout=60)
+            vs.revert_to_snapshot("web-07", "before-upgrade")
+            print("  " + ", ".join(s.path for s in vs.list_snapshots("web-07")))
+
+            step("Label it: notes and custom fields")
+            vs.set_notes("web-07", "web tier, rebuilt weekly")
+            vs.set_custom_field("web-07", "owner", "team-web")
+            print(f"  {vs.get_custom_fields('web-07')}  notes: {vs.get_notes('web-07')!r}")
+
+            step("Names are never guessed")
+            vs.clone_vm("DC0_H0_VM0", "web-07")  # a second web-07, in another folder
             try:
-                vs.get_vm("DC0_H0_VM9")
+                vs.destroy_vm("web-07")
+            except AmbiguousNameError as e:
+                print(f"  AmbiguousNameError: {e}")
+            try:
+                vs.power_on("web-7")
             except NotFoundError as e:
                 print(f"  NotFoundError: {e}")
 
-            step("Duplicate names are never picked silently")
-            folder = vs.get_folder("/DC0/vm").CreateFolder("staging")
-            clone = vm.CloneVM_Task(
-                folder, "DC0_H0_VM1", vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
-            )
-            (twin,) = vs.wait_for_tasks(clone)
-            try:
-                vs.get_vm("DC0_H0_VM1")
-            except AmbiguousNameError as e:
-                print(f"  AmbiguousNameError: {e}")
-            print(f"  by path:  {vs.get_vm('/DC0/vm/staging/DC0_H0_VM1')._moId}")
-
-            step("Reboot a guest: the call returns at once; tools go down, then up")
-            vm.RebootGuest()
-            seen = [vm.guest.toolsRunningStatus]
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and len(seen) < 3:
-                status = vm.guest.toolsRunningStatus
-                if status != seen[-1]:
-                    seen.append(status)
-                time.sleep(0.05)
-            print("  " + " -> ".join(seen))
+            step("The inventory, in one bulk read")
+            table(vs)
 
             step("Clean up")
-            vs.wait_for_tasks([twin.Destroy_Task()])
-            vs.wait_for_tasks([folder.Destroy_Task()])
+            vs.destroy_vm("/DC0/vm/web-07")
+            vs.destroy_vm("/DC0/vm/web/prod/web-07")
+            vs.destroy_vm("tmpl-ubuntu", allow_template=True)
             print(f"  {len(vs.list_vms())} VMs left")
     print("\nDone: the simulator is stopped and its files are removed.")
 

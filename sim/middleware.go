@@ -106,6 +106,12 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			e.serveVMMethod(w, r, next, method, this, methods[method])
 		case taskDelay > 0:
 			e.serveSlowTask(w, r, next, method, this, body, taskDelay)
+		case hooked[method]:
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			rec := httptest.NewRecorder()
+			serveGuarded(rec, r, next, method)
+			e.after(method, this, body, rec)
+			copyResponse(w, rec)
 		default:
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			serveGuarded(w, r, next, method)
@@ -189,6 +195,14 @@ func failedTask(this types.ManagedObjectReference, method string, fault types.Ba
 		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: message}},
 	})
 	return task.Self
+}
+
+func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 func isRESTLogin(r *http.Request) bool {

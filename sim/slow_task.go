@@ -49,7 +49,11 @@ func (e *extensions) serveSlowTask(w http.ResponseWriter, r *http.Request, next 
 		time.Sleep(delay / progressSteps)
 		// A vCenter task goes on when the session that started it ends: do the work in a
 		// session of the simulator's own.
-		finishLike(task, e.own.call(next, path, method, body))
+		rec := e.own.call(next, path, method, body)
+		if hooked[method] {
+			e.after(method, this, body, rec)
+		}
+		finishLike(task, rec)
 	}()
 }
 

@@ -11,14 +11,28 @@ import (
 
 // taskMessages gives failed tasks vSphere's sentence as their localized message. The stock
 // simulator's Task.Run puts the Go type name there ("*types.InvalidPowerState"), which
-// clients then show to people.
+// clients then show to people. It also gives snapshot tasks their VM as entity: the stock
+// simulator names the snapshot, which is no managed entity, and clients that check types
+// (pyVmomi) then cannot read the task at all.
 type taskMessages struct{}
 
 func (taskMessages) Reference() types.ManagedObjectReference {
 	return types.ManagedObjectReference{Type: "VmwSimTaskMessages", Value: "taskMessages"}
 }
 
-func (taskMessages) PutObject(mo.Reference) {}
+func (taskMessages) PutObject(obj mo.Reference) {
+	task, ok := obj.(*simulator.Task)
+	if !ok || task.Info.Entity == nil || task.Info.Entity.Type != "VirtualMachineSnapshot" {
+		return
+	}
+	if snapshot, ok := simulator.Map.Get(*task.Info.Entity).(*simulator.VirtualMachineSnapshot); ok {
+		vm := snapshot.Vm
+		task.Info.Entity = &vm
+		if e, ok := simulator.Map.Get(vm).(mo.Entity); ok {
+			task.Info.EntityName = e.Entity().Name
+		}
+	}
+}
 
 func (taskMessages) RemoveObject(types.ManagedObjectReference) {}
 

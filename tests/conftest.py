@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 from tests.helpers import find_vm, wait_task, wait_until
 from vmware_wrapper.testing import Simulator
@@ -45,9 +45,12 @@ def fresh_vm(si: Any) -> Iterator[Any]:
     wait_task(vm.PowerOn())
     wait_until(lambda: vm.guest.toolsRunningStatus == "guestToolsRunning", what="tools running")
     yield vm
-    if vm.runtime.powerState != "poweredOff":
-        wait_task(vm.PowerOff())
-    wait_task(vm.Destroy())
+    try:
+        if vm.runtime.powerState != "poweredOff":
+            wait_task(vm.PowerOff())
+        wait_task(vm.Destroy())
+    except vmodl.fault.ManagedObjectNotFound:
+        pass  # the test destroyed it
 
 
 RECORDINGS = ("vcsa-7.0.1-primp", "vcsa-7.0.1-z67")

@@ -4,6 +4,10 @@ from vmware_wrapper import VSphere
 with VSphere.from_env() as vs: ...
 """
 
+from ._customization import LinuxCustomization, WindowsCustomization
+from ._models import SnapshotInfo, VMInfo
+from ._names import to_ascii
+from ._tasks import Handle, TaskHandle, TaskProgress
 from ._vsphere import VSphere
 from .errors import (
     AmbiguousNameError,
@@ -28,13 +32,21 @@ __all__ = [
     "ConnectError",
     "GuestAuthenticationError",
     "GuestOperationError",
+    "Handle",
     "InvalidInputError",
     "InvalidStateError",
+    "LinuxCustomization",
     "NotFoundError",
     "OperationTimeout",
     "PermissionDeniedError",
+    "SnapshotInfo",
     "TaskError",
+    "TaskHandle",
+    "TaskProgress",
+    "VMInfo",
     "VSphere",
     "VSphereError",
+    "WindowsCustomization",
     "__version__",
+    "to_ascii",
 ]

@@ -27,3 +27,17 @@ class VMInfo:
     host: str | None  # the host's name
     tools_running_status: str | None  # e.g. "guestToolsRunning"
     annotation: str  # the VM's notes
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """One snapshot of a VM."""
+
+    name: str  # as people read it
+    path: str  # "parent/child", from the VM's first snapshot down
+    description: str
+    created: str  # ISO 8601, UTC
+    is_current: bool
+    moid: str  # managed object id, e.g. "snapshot-123"
+    power_state: str  # the VM's power state when it was taken
+    quiesced: bool

@@ -1,44 +1,40 @@
 """The VSphere facade: one object per connection, every operation by name.
 
     with VSphere("vc.example.com", "admin@vsphere.local", password) as vs:
-        vm = vs.get_vm("web-07")
+        vm = vs.clone_vm("tmpl-ubuntu", "web-07", cpus=4, power_on=True)
         print(vs.vm_info(vm).power_state)
 
 The facade stays small: it resolves names through the inventory index and hands the work to
-the operation modules, which receive what they need (session, index, task engine, logger).
+the operation modules (_power, _provision, _hardware, _snapshots, _placement, _fields),
+which receive what they need (session, index, task engine, logger) through ``Ops``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from typing import Any
 
-from ._faults import task_error, translate, translating
+from . import _fields, _hardware, _placement, _power, _provision, _snapshots
+from ._customization import LinuxCustomization, WindowsCustomization
+from ._env import REQUIRED_ENV, settings_from_env
+from ._faults import task_error, translating
 from ._index import InventoryIndex
-from ._inventory import KINDS, Entry, Kind, kind_for
-from ._models import VMInfo
-from ._names import looks_like_uuid, normalize_uuid
+from ._inventory import KINDS, Entry, kind_for
+from ._models import SnapshotInfo, VMInfo
+from ._ops import Ops
+from ._resolver import Gone, Resolver, shown
 from ._session import ConnectionSettings, Session
 from ._stub import RetryPolicy
 from ._tasks import ProgressCallback, TaskEngine
 from ._tls import TLSPolicy
 from ._vminfo import read_vm_infos
-from ._vmomi import ManagedObject, vim, vmodl
-from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
+from ._vmomi import vim
+from .errors import InvalidInputError
 
-T = TypeVar("T")
-
-_FALSE = {"0", "false", "no", "off"}
-_TRUE = {"1", "true", "yes", "on"}
-_REQUIRED_ENV = {"host": "VMWARE_HOST", "username": "VMWARE_USER", "password": "VMWARE_PASSWORD"}
-
-
-class _Gone(Exception):
-    """The object an entry names no longer exists on the server."""
+__all__ = ["VSphere", "settings_from_env"]
 
 
 class VSphere:
@@ -49,6 +45,10 @@ class VSphere:
     SHA-256, hex, with or without colons); ``ca_file=`` trusts a private CA.
     ``retry_timeout`` is how long an unreachable server is retried before ConnectError,
     ``request_timeout`` how long one request may go unanswered before OperationTimeout.
+
+    Every operation takes what "naming things" accepts (a name, a path, an id or a pyVmomi
+    object), waits by default (``timeout=`` in seconds), and with ``wait=False`` returns a
+    handle whose ``wait(timeout=None)`` finishes the job.
     """
 
     def __init__(
@@ -88,7 +88,8 @@ class VSphere:
         self._session = Session(settings, self.logger)
         self._index = InventoryIndex(self._session, self.logger, watch=watch_inventory)
         self._tasks = TaskEngine(self._session, self.logger, after=self._index.absorb)
-        self._classes: dict[str, Any] = {}  # vSphere type name -> pyVmomi class
+        self._resolver = Resolver(self._session, self._index, self.logger)
+        self._ops = Ops(self._session, self._index, self._tasks, self._resolver, self.logger)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> VSphere:
@@ -99,7 +100,7 @@ class VSphere:
         GOVC_PASSWORD, GOVC_INSECURE. Keyword arguments override both.
         """
         settings = {**settings_from_env(os.environ if env is None else env), **overrides}
-        missing = [name for key, name in _REQUIRED_ENV.items() if not settings.get(key)]
+        missing = [name for key, name in REQUIRED_ENV.items() if not settings.get(key)]
         if missing:
             raise InvalidInputError(
                 "missing connection settings: "
@@ -123,64 +124,65 @@ class VSphere:
 
     # -- naming things ---------------------------------------------------------------------
 
+    def _get(self, kind: str, ref: Any, refresh: bool) -> Any:
+        return self._resolver.obj(self._resolver.entry(KINDS[kind], ref, refresh))
+
     def get_vm(self, vm: Any, *, refresh: bool = False) -> Any:
-        """The VM (or template) named by a name, path, id or object."""
-        return self._object(self._resolve(KINDS["vm"], vm, refresh))
+        """The VM (or template) named by a name, path, id, uuid or object."""
+        return self._get("vm", vm, refresh)
 
     def get_host(self, host: Any, *, refresh: bool = False) -> Any:
-        return self._object(self._resolve(KINDS["host"], host, refresh))
+        return self._get("host", host, refresh)
 
     def get_cluster(self, cluster: Any, *, refresh: bool = False) -> Any:
-        return self._object(self._resolve(KINDS["cluster"], cluster, refresh))
+        return self._get("cluster", cluster, refresh)
 
     def get_datacenter(self, datacenter: Any, *, refresh: bool = False) -> Any:
-        return self._object(self._resolve(KINDS["datacenter"], datacenter, refresh))
+        return self._get("datacenter", datacenter, refresh)
 
     def get_datastore(self, datastore: Any, *, refresh: bool = False) -> Any:
-        return self._object(self._resolve(KINDS["datastore"], datastore, refresh))
+        return self._get("datastore", datastore, refresh)
 
     def get_network(self, network: Any, *, refresh: bool = False) -> Any:
         """A standard or distributed port group (or opaque network)."""
-        return self._object(self._resolve(KINDS["network"], network, refresh))
+        return self._get("network", network, refresh)
 
     def get_folder(self, folder: Any, *, refresh: bool = False) -> Any:
-        return self._object(self._resolve(KINDS["folder"], folder, refresh))
+        return self._get("folder", folder, refresh)
 
     def get_resource_pool(self, pool: Any, *, refresh: bool = False) -> Any:
         """A resource pool or vApp."""
-        return self._object(self._resolve(KINDS["resource_pool"], pool, refresh))
+        return self._get("resource_pool", pool, refresh)
 
     def get(self, vimtype: Any, name_or_path: Any, *, refresh: bool = False) -> Any:
         """Exactly one object of a pyVmomi type (vim.Datastore, vim.ManagedEntity, ...) or a
         kind ("vm", "template", "host", "cluster", "datastore", "network", "folder", "pool")."""
-        return self._object(self._resolve(kind_for(vimtype), name_or_path, refresh))
+        return self._resolver.obj(self._resolver.entry(kind_for(vimtype), name_or_path, refresh))
 
     def get_vm_by_uuid(self, uuid: str) -> Any:
         """The VM with this BIOS uuid or instance uuid."""
-        if not isinstance(uuid, str) or not looks_like_uuid(uuid):
-            raise InvalidInputError(f"{uuid!r} is not a uuid")
-        return self._object(self._entry_by_uuid(uuid))
+        return self._resolver.obj(self._resolver.by_uuid(uuid))
 
     def find(self, vimtype: Any, pattern: str = "*") -> list[Any]:
         """Objects whose names (or paths, when the pattern has a "/") match a glob; zero or more."""
         kind = kind_for(vimtype)
         if not isinstance(pattern, str):
             raise InvalidInputError(f"a pattern is a string, not {pattern!r}")
-        return [self._object(e) for e in self._index.find(kind, pattern)]
+        return [self._resolver.obj(e) for e in self._index.find(kind, pattern)]
 
     def path_of(self, obj: Any) -> str:
         """The inventory path of an object, e.g. "/DC0/vm/web/app01"."""
-        entry = self._resolve(KINDS["entity"], obj, False)
-        return self._index.inventory.path(entry.moid)
+        return self._resolver.path(self._resolver.entry(KINDS["entity"], obj))
 
     def list_vms(self, pattern: str = "*") -> list[VMInfo]:
         """VMInfo for every VM and template whose name (or path) matches; one bulk read."""
         if not isinstance(pattern, str):
             raise InvalidInputError(f"a pattern is a string, not {pattern!r}")
         entries = self._index.find(KINDS["vm"], pattern)
-        inventory = self._index.inventory
         with translating(f"list VMs {pattern!r}"):
-            return read_vm_infos(self._session, inventory, entries, self._index.container_view())
+            return read_vm_infos(
+                self._session, self._index.inventory, entries, self._index.container_view()
+            )
 
     def vm_info(self, vm: Any) -> VMInfo:
         """A fresh VMInfo of one VM."""
@@ -188,10 +190,267 @@ class VSphere:
         def read(entry: Entry) -> VMInfo:
             infos = read_vm_infos(self._session, self._index.inventory, [entry])
             if not infos:
-                raise _Gone(entry.moid)
+                raise Gone(entry.moid)
             return infos[0]
 
-        return self._with_fresh(KINDS["vm"], vm, f"read VM {_shown(vm)}", read)
+        return self._resolver.with_fresh(KINDS["vm"], vm, f"read VM {shown(vm)}", read)
+
+    # -- power -----------------------------------------------------------------------------
+
+    def power_state(self, vm: Any) -> str:
+        """ "poweredOn", "poweredOff" or "suspended", read from the server."""
+        return _power.power_state(self._ops, vm)
+
+    def power_on(
+        self,
+        vm: Any,
+        *,
+        wait_for_tools: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Power on (nothing if it is on); with ``wait_for_tools``, until VMware Tools run."""
+        return _power.power_on(
+            self._ops, vm, wait_for_tools=wait_for_tools, wait=wait, timeout=timeout
+        )
+
+    def power_off(self, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+        """Hard power off (nothing if it is off)."""
+        return _power.power_off(self._ops, vm, wait=wait, timeout=timeout)
+
+    def shutdown(
+        self,
+        vm: Any,
+        *,
+        force_after: float | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Guest shutdown; waits until the VM is off. ``force_after`` seconds without that:
+        power off hard."""
+        return _power.shutdown(self._ops, vm, force_after=force_after, wait=wait, timeout=timeout)
+
+    def reboot(self, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+        """Guest reboot; waits until VMware Tools are back."""
+        return _power.reboot(self._ops, vm, wait=wait, timeout=timeout)
+
+    def reset(self, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+        """Hard reset."""
+        return _power.reset(self._ops, vm, wait=wait, timeout=timeout)
+
+    def suspend(self, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+        return _power.suspend(self._ops, vm, wait=wait, timeout=timeout)
+
+    def wait_for_tools(self, vm: Any, *, timeout: float | None = None) -> None:
+        """Until VMware Tools run in the (powered-on) VM."""
+        _power.wait_for_tools(self._ops, vm, timeout=timeout)
+
+    # -- making, sizing and unmaking VMs ---------------------------------------------------
+
+    def clone_vm(
+        self,
+        source: Any,
+        name: str,
+        *,
+        folder: Any = None,
+        host: Any = None,
+        cluster: Any = None,
+        resource_pool: Any = None,
+        datastore: Any = None,
+        power_on: bool = False,
+        template: bool = False,
+        cpus: int | None = None,
+        memory_mb: int | None = None,
+        customization: LinuxCustomization | WindowsCustomization | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Clone a VM or template; the new VM. Defaults: the source's folder, pool and
+        datastore."""
+        return _provision.clone_vm(
+            self._ops, source, name, folder=folder, host=host, cluster=cluster,
+            resource_pool=resource_pool, datastore=datastore, power_on=power_on,
+            template=template, cpus=cpus, memory_mb=memory_mb, customization=customization,
+            wait=wait, timeout=timeout,
+        )  # fmt: skip
+
+    def reconfigure_vm(
+        self,
+        vm: Any,
+        *,
+        cpus: int | None = None,
+        memory_mb: int | None = None,
+        disk_gb: float | dict[str, float] | None = None,
+        network: Any = None,
+        cpu_hot_add: bool | None = None,
+        memory_hot_add: bool | None = None,
+        cores_per_socket: int | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Change CPUs, memory, cores per socket, hot-add flags; grow the first disk (or
+        {label: GB}); connect the first NIC to ``network``."""
+        return _hardware.reconfigure_vm(
+            self._ops, vm, cpus=cpus, memory_mb=memory_mb, cores_per_socket=cores_per_socket,
+            disk_gb=disk_gb, network=network, cpu_hot_add=cpu_hot_add,
+            memory_hot_add=memory_hot_add, wait=wait, timeout=timeout,
+        )  # fmt: skip
+
+    def add_disk(
+        self,
+        vm: Any,
+        size_gb: float,
+        *,
+        thin: bool = True,
+        datastore: Any = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        return _hardware.add_disk(
+            self._ops, vm, size_gb, thin=thin, datastore=datastore, wait=wait, timeout=timeout
+        )
+
+    def add_nic(
+        self,
+        vm: Any,
+        network: Any,
+        *,
+        adapter: str = "vmxnet3",
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        return _hardware.add_nic(
+            self._ops, vm, network, adapter=adapter, wait=wait, timeout=timeout
+        )
+
+    def destroy_vm(
+        self,
+        vm: Any,
+        *,
+        allow_template: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Power off (hard) if needed, then destroy. Templates only with allow_template=True."""
+        return _provision.destroy_vm(
+            self._ops, vm, allow_template=allow_template, wait=wait, timeout=timeout
+        )
+
+    # -- where things are and what they are called -----------------------------------------
+
+    def rename(
+        self, obj: Any, new_name: str, *, wait: bool = True, timeout: float | None = None
+    ) -> Any:
+        return _placement.rename(self._ops, obj, new_name, wait=wait, timeout=timeout)
+
+    def create_folder(self, path: str, *, wait: bool = True, timeout: float | None = None) -> Any:
+        """The folder at ``path`` ("/DC0/vm/a/b"), made with any missing parents."""
+        return _placement.create_folder(self._ops, path, wait=wait, timeout=timeout)
+
+    def move(
+        self, objs: Any, folder: Any, *, wait: bool = True, timeout: float | None = None
+    ) -> Any:
+        """Move one object or a list of them into a folder."""
+        return _placement.move(self._ops, objs, folder, wait=wait, timeout=timeout)
+
+    def mark_as_template(self, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+        return _placement.mark_as_template(self._ops, vm, wait=wait, timeout=timeout)
+
+    def mark_as_vm(
+        self,
+        vm: Any,
+        resource_pool: Any = None,
+        host: Any = None,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        return _placement.mark_as_vm(self._ops, vm, resource_pool, host, wait=wait, timeout=timeout)
+
+    def relocate_vm(
+        self,
+        vm: Any,
+        *,
+        host: Any = None,
+        datastore: Any = None,
+        resource_pool: Any = None,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        return _placement.relocate_vm(
+            self._ops, vm, host=host, datastore=datastore, resource_pool=resource_pool,
+            wait=wait, timeout=timeout,
+        )  # fmt: skip
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def create_snapshot(
+        self,
+        vm: Any,
+        name: str,
+        *,
+        description: str = "",
+        memory: bool = False,
+        quiesce: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Take a snapshot; its SnapshotInfo."""
+        return _snapshots.create_snapshot(
+            self._ops, vm, name, description=description, memory=memory, quiesce=quiesce,
+            wait=wait, timeout=timeout,
+        )  # fmt: skip
+
+    def list_snapshots(self, vm: Any) -> list[SnapshotInfo]:
+        """The snapshot tree, parents before children, with "parent/child" paths."""
+        return _snapshots.list_snapshots(self._ops, vm)
+
+    def revert_to_snapshot(
+        self,
+        vm: Any,
+        snapshot: str | None = None,
+        *,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        """Revert to a snapshot (by name or path), or to the current one."""
+        return _snapshots.revert_to_snapshot(self._ops, vm, snapshot, wait=wait, timeout=timeout)
+
+    def remove_snapshot(
+        self,
+        vm: Any,
+        snapshot: str,
+        *,
+        children: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Any:
+        return _snapshots.remove_snapshot(
+            self._ops, vm, snapshot, children=children, wait=wait, timeout=timeout
+        )
+
+    def remove_all_snapshots(
+        self, vm: Any, *, wait: bool = True, timeout: float | None = None
+    ) -> Any:
+        return _snapshots.remove_all_snapshots(self._ops, vm, wait=wait, timeout=timeout)
+
+    # -- custom fields and notes -----------------------------------------------------------
+
+    def set_custom_field(self, obj: Any, field: str, value: str) -> None:
+        """Set a custom field (custom attribute), defining it first if it does not exist."""
+        _fields.set_custom_field(self._ops, obj, field, value)
+
+    def get_custom_fields(self, obj: Any) -> dict[str, str]:
+        """Custom fields by name."""
+        return _fields.get_custom_fields(self._ops, obj)
+
+    def set_notes(
+        self, vm: Any, text: str, *, wait: bool = True, timeout: float | None = None
+    ) -> Any:
+        return _fields.set_notes(self._ops, vm, text, wait=wait, timeout=timeout)
+
+    def get_notes(self, vm: Any) -> str:
+        return _fields.get_notes(self._ops, vm)
 
     # -- tasks -----------------------------------------------------------------------------
 
@@ -220,102 +479,6 @@ class VSphere:
                 raise task_error(info.error, f"task {task._moId} ({info.descriptionId})", task)
         return [info.result for info in infos]
 
-    # -- resolution ------------------------------------------------------------------------
-
-    def _resolve(self, kind: Kind, ref: Any, refresh: bool) -> Entry:
-        if isinstance(ref, str):
-            # Not `with translating(...)`: this is the hot path of every call by name.
-            try:
-                entry = self._index.lookup(kind, ref)
-                if refresh:
-                    refreshed = self._index.refresh(entry.moid, entry.type)
-                    if refreshed is None:
-                        raise NotFoundError(f"{kind.label} {ref!r} no longer exists")
-                    entry = refreshed
-            except vmodl.MethodFault as fault:
-                raise translate(fault, f"look up {kind.label} {ref!r}") from fault
-            return entry
-        if isinstance(ref, ManagedObject):
-            return self._resolve_object(kind, ref, refresh)
-        raise InvalidInputError(
-            f"a {kind.label} is named by a name, path, id or pyVmomi object, not {ref!r}"
-        )
-
-    def _resolve_object(self, kind: Kind, obj: Any, refresh: bool) -> Entry:
-        vim_type = str(type(obj)._wsdlName)
-        if vim_type not in kind.types:
-            raise InvalidInputError(f"{obj!r} is a {vim_type}, not a {kind.label}")
-        inventory = self._index.ready()
-        entry = None if refresh else inventory.get(obj._moId)
-        if entry is None:
-            with translating(f"look up {kind.label} {obj._moId}"):
-                entry = self._index.refresh(obj._moId, vim_type)
-            if entry is None:
-                raise NotFoundError(f"{kind.label} {obj._moId} does not exist")
-        if not kind.admits(entry):
-            raise InvalidInputError(f"{obj._moId} is not a {kind.label}")
-        return entry
-
-    def _entry_by_uuid(self, uuid: str) -> Entry:
-        inventory = self._index.ensure_details()
-        found = inventory.with_uuid(uuid)
-        if not found:
-            # Not seen yet, perhaps just created: ask the server's search index.
-            search = self.content.searchIndex
-            with translating(f"look up VM by uuid {uuid}"):
-                for instance in (False, True):
-                    vm = search.FindByUuid(
-                        uuid=normalize_uuid(uuid), vmSearch=True, instanceUuid=instance
-                    )
-                    if vm is not None:
-                        self._index.refresh(vm._moId, "VirtualMachine")
-            found = inventory.with_uuid(uuid)
-        if len(found) == 1:
-            return found[0]
-        if not found:
-            raise NotFoundError(f"no VM with uuid {uuid}")
-        paths = sorted(inventory.path(e.moid) for e in found)
-        raise AmbiguousNameError(
-            f"{len(found)} VMs have uuid {uuid}: {', '.join(paths)}", candidates=paths
-        )
-
-    def _object(self, entry: Entry) -> Any:
-        """The pyVmomi object for an entry, on this connection."""
-        cls = self._classes.get(entry.type)
-        if cls is None:
-            cls = self._classes[entry.type] = getattr(vim, entry.type)
-        return cls(entry.moid, self._session.stub)
-
-    def _with_fresh(self, kind: Kind, ref: Any, context: str, fn: Callable[[Entry], T]) -> T:
-        """Run ``fn`` on the object ``ref`` names. If the index's reference has gone stale
-        (the object was re-registered or replaced), drop it, find the object again (a VM by
-        its uuid, anything by its name) and run ``fn`` once more."""
-        entry = self._resolve(kind, ref, False)
-        with translating(context):
-            try:
-                return fn(entry)
-            except (_Gone, vmodl.fault.ManagedObjectNotFound):
-                self._index.forget(entry.moid)
-                self.logger.debug("%s: %s went stale; looking it up again", context, entry.moid)
-        replacement = self._reresolve(kind, ref, entry)
-        with translating(context):
-            try:
-                return fn(replacement)
-            except (_Gone, vmodl.fault.ManagedObjectNotFound):
-                self._index.forget(replacement.moid)
-                raise NotFoundError(f"{context}: it no longer exists") from None
-
-    def _reresolve(self, kind: Kind, ref: Any, stale: Entry) -> Entry:
-        for uuid in (stale.uuid, stale.instance_uuid):
-            if uuid:
-                try:
-                    return self._entry_by_uuid(uuid)
-                except NotFoundError:
-                    pass
-        if isinstance(ref, str):
-            return self._resolve(kind, ref, False)
-        raise NotFoundError(f"{kind.label} {stale.moid} ({stale.display_name}) no longer exists")
-
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -339,56 +502,3 @@ class VSphere:
     def __repr__(self) -> str:
         s = self._session.settings
         return f"<VSphere {s.address} user:{s.username}>"
-
-
-def _shown(ref: Any) -> str:
-    """How a reference to an object appears in messages."""
-    if isinstance(ref, str):
-        return repr(ref)
-    return str(getattr(ref, "_moId", ref))
-
-
-def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """Read the connection settings that are set in VMWARE_* variables, else GOVC_* ones."""
-    out: dict[str, Any] = {}
-    govc_url = env.get("GOVC_URL", "")
-    if govc_url:
-        # govc accepts "host", "host:port", "https://user:pass@host/sdk".
-        parts = urlsplit(govc_url if "://" in govc_url else "https://" + govc_url)
-        if parts.hostname:
-            out["host"] = parts.hostname
-        if parts.port:
-            out["port"] = parts.port
-        if parts.scheme in ("http", "https"):
-            out["protocol"] = parts.scheme
-        if parts.username:
-            out["username"] = unquote(parts.username)
-        if parts.password:
-            out["password"] = unquote(parts.password)
-    for key, name in (("username", "GOVC_USERNAME"), ("password", "GOVC_PASSWORD")):
-        if env.get(name):
-            out[key] = env[name]
-    if env.get("GOVC_INSECURE", "").lower() in _TRUE:
-        out["insecure"] = True
-
-    for key, name in (
-        ("host", "VMWARE_HOST"),
-        ("username", "VMWARE_USER"),
-        ("password", "VMWARE_PASSWORD"),
-        ("thumbprint", "VMWARE_THUMBPRINT"),
-    ):
-        if env.get(name):
-            out[key] = env[name]
-    if env.get("VMWARE_PORT"):
-        try:
-            out["port"] = int(env["VMWARE_PORT"])
-        except ValueError:
-            raise InvalidInputError(
-                f"VMWARE_PORT={env['VMWARE_PORT']!r} is not a port number"
-            ) from None
-    validate = env.get("VMWARE_VALIDATE_CERTS", "").lower()
-    if validate in _FALSE:
-        out["insecure"] = True
-    elif validate in _TRUE:
-        out["insecure"] = False
-    return out

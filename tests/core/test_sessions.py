@@ -91,7 +91,7 @@ def test_a_server_killed_mid_call_gives_connect_error_without_hanging():
 def test_a_server_that_stops_answering_gives_operation_timeout():
     sim = Simulator(vms_per_pool=1).start()
     try:
-        vs = sim.connect(request_timeout=2, retry_timeout=2)
+        vs = sim.connect(request_timeout=2, retry_timeout=2, watch_inventory=False)
         vs.get_vm("DC0_H0_VM0")
         os.kill(sim.pid, signal.SIGSTOP)
         try:

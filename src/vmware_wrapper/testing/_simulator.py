@@ -178,6 +178,11 @@ class Simulator:
         reader.join(self.start_timeout)
         if not result or not result[0]:
             code = self._process.poll()
+            if result and code is None:  # its output ended: it is exiting
+                try:
+                    code = self._process.wait(10)
+                except subprocess.TimeoutExpired:
+                    code = None
             why = "did not start in time" if code is None else f"exited with status {code}"
             tail = self.log_tail()
             self.stop()

@@ -1,0 +1,75 @@
+"""Custom fields (custom attributes) and notes.
+
+set_custom_field(ops, "web-07", "owner", "team-web")   # the field is made if missing
+get_custom_fields(ops, "web-07")                        # {"owner": "team-web"}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._faults import translating
+from ._inventory import KINDS
+from ._ops import Ops
+from ._vmomi import vim
+from .errors import InvalidInputError
+
+
+def _field_defs(ops: Ops) -> list[Any]:
+    return list(ops.content.customFieldsManager.field or [])
+
+
+def set_custom_field(
+    ops: Ops, obj: Any, field: str, value: str, *, wait: bool = True, timeout: float | None = None
+) -> Any:
+    if not isinstance(field, str) or not field.strip():
+        raise InvalidInputError(f"field {field!r}: a non-empty string")
+    if not isinstance(value, str):
+        raise InvalidInputError(f"value {value!r} of field {field!r}: a string")
+    entry, target = ops.resolve(KINDS["entity"], obj, confirm=True)
+    description = f"set {field!r} of {ops.name(entry)} to {value!r}"
+    manager = ops.content.customFieldsManager
+    with translating(description):
+        # A field of this object's type (as the vSphere client makes them) or a global one.
+        key = next(
+            (
+                d.key
+                for d in _field_defs(ops)
+                if d.name == field and d.managedObjectType in (None, type(target))
+            ),
+            None,
+        )
+        if key is None:
+            key = manager.AddCustomFieldDef(name=field, moType=type(target)).key
+            ops.logger.info("custom field %r defined", field)
+        manager.SetField(entity=target, key=key, value=value)
+    return ops.done(description, wait)
+
+
+def get_custom_fields(ops: Ops, obj: Any) -> dict[str, str]:
+    entry, target = ops.resolve(KINDS["entity"], obj)
+    values = ops.read(target, ["customValue"], f"read the custom fields of {ops.name(entry)}")
+    with translating("read the custom field definitions"):
+        names = {d.key: d.name for d in _field_defs(ops)}
+    return {
+        names.get(v.key, str(v.key)): str(getattr(v, "value", ""))
+        for v in values["customValue"] or []
+    }
+
+
+def set_notes(
+    ops: Ops, vm: Any, text: str, *, wait: bool = True, timeout: float | None = None
+) -> Any:
+    if not isinstance(text, str):
+        raise InvalidInputError(f"notes {text!r}: a string")
+    entry, obj = ops.vm(vm, confirm=True)
+    spec = vim.vm.ConfigSpec(annotation=text)
+    return ops.run(
+        lambda: obj.ReconfigVM_Task(spec), f"set the notes of {ops.name(entry)}", wait, timeout
+    )
+
+
+def get_notes(ops: Ops, vm: Any) -> str:
+    entry, obj = ops.vm(vm)
+    values = ops.read(obj, ["config.annotation"], f"read the notes of {ops.name(entry)}")
+    return str(values["config.annotation"] or "")

@@ -1,0 +1,169 @@
+"""What every operation module receives: the session, the index, the task engine, the logger,
+and the few helpers they all use.
+
+    def power_off(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
+        entry, obj = ops.vm(vm, confirm=True)
+        return ops.run(obj.PowerOffVM_Task, f"power off {ops.name(entry)}", wait, timeout)
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._faults import is_fault, translate, translating
+from ._index import InventoryIndex
+from ._inventory import KINDS, Entry, Kind
+from ._resolver import Resolver
+from ._session import Session
+from ._tasks import CompletedHandle, Handle, TaskEngine
+from ._vmomi import vmodl
+from .errors import InvalidInputError, OperationTimeout
+
+# Faults a guest throws at requests while its tools start or are busy: worth retrying.
+TRANSIENT_GUEST_FAULTS = ("ToolsUnavailable", "InvalidState", "SystemError")
+_MAX_BACKOFF = 2.0
+
+
+class Ops:
+    def __init__(
+        self,
+        session: Session,
+        index: InventoryIndex,
+        tasks: TaskEngine,
+        resolver: Resolver,
+        logger: logging.Logger,
+    ) -> None:
+        self.session = session
+        self.index = index
+        self.tasks = tasks
+        self.resolver = resolver
+        self.logger = logger
+
+    @property
+    def content(self) -> Any:
+        return self.session.content
+
+    # -- naming ----------------------------------------------------------------------------
+
+    def resolve(self, kind: Kind, ref: Any, *, confirm: bool = False) -> tuple[Entry, Any]:
+        """The entry and pyVmomi object that ``ref`` names. ``confirm``: before changing the
+        object, check a bare name against the server (see Resolver.confirmed)."""
+        entry = self.resolver.confirmed(kind, ref) if confirm else self.resolver.entry(kind, ref)
+        return entry, self.resolver.obj(entry)
+
+    def vm(self, ref: Any, *, confirm: bool = False) -> tuple[Entry, Any]:
+        return self.resolve(KINDS["vm"], ref, confirm=confirm)
+
+    def name(self, entry: Entry) -> str:
+        """How an object appears in messages and logs: 'web-07'."""
+        return repr(entry.display_name)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, obj: Any, paths: Sequence[str], context: str) -> dict[str, Any]:
+        """Current values of some properties of one object (one round trip)."""
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=obj)],
+            propSet=[pc.PropertySpec(type=type(obj), pathSet=list(paths))],
+        )
+        values: dict[str, Any] = dict.fromkeys(paths)
+        with translating(context):
+            result = self.content.propertyCollector.RetrievePropertiesEx(
+                [spec], pc.RetrieveOptions()
+            )
+        for content in result.objects if result else []:
+            for prop in content.propSet:
+                values[prop.name] = prop.val
+        return values
+
+    # -- acting ----------------------------------------------------------------------------
+
+    def run(
+        self,
+        start: Callable[[], Any],
+        description: str,
+        wait: bool,
+        timeout: float | None,
+        on_done: Callable[[Any, float | None], Any] | None = None,
+    ) -> Any:
+        """Start a task; wait for it (its result) or hand back its handle."""
+        check_timeout(timeout)
+        started = time.monotonic()
+        with translating(description):
+            task = start()
+        handle = self.tasks.handle(task, description, on_done)
+        if not wait:
+            self.logger.info("%s: started (%s)", description, handle.id)
+            return handle
+        result = handle.wait(timeout)
+        self.logger.info("%s: done in %.1f s", description, time.monotonic() - started)
+        return result
+
+    def done(self, description: str, wait: bool, result: Any = None) -> Any:
+        """An operation that had nothing to do (or did it without a task)."""
+        self.logger.info("%s", description)
+        return result if wait else CompletedHandle(description, result)
+
+    def retry_transient(
+        self, call: Callable[[], Any], description: str, deadline: float | None
+    ) -> Any:
+        """Call a guest request, retrying with backoff the faults a guest throws while its
+        tools start (ToolsUnavailable, InvalidState, SystemError) until the deadline; then the
+        last fault, translated."""
+        backoff = 0.2
+        while True:
+            try:
+                return call()
+            except vmodl.MethodFault as fault:
+                transient = any(is_fault(fault, name) for name in TRANSIENT_GUEST_FAULTS)
+                if not transient or is_fault(fault, "InvalidPowerState"):
+                    raise translate(fault, description) from fault
+                now = time.monotonic()
+                if deadline is not None and now + backoff > deadline:
+                    raise translate(fault, description) from fault
+                self.logger.debug("%s: %s; retrying in %.1f s", description, fault.msg, backoff)
+                time.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF)
+
+
+def check_timeout(timeout: float | None) -> None:
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise InvalidInputError(f"timeout={timeout!r}: seconds, more than 0")
+
+
+def deadline_of(timeout: float | None) -> float | None:
+    check_timeout(timeout)
+    return None if timeout is None else time.monotonic() + timeout
+
+
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left until a deadline; OperationTimeout if none are."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise OperationTimeout("the timeout ran out")
+    return max(left, 0.001)
+
+
+def handle_or_wait(handle: Handle, wait: bool, timeout: float | None) -> Any:
+    return handle.wait(timeout) if wait else handle
+
+
+def positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidInputError(f"{name}={value!r}: a whole number, more than 0")
+    return int(value)
+
+
+def positive_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidInputError(f"{name}={value!r}: a number, more than 0")
+    if math.isinf(value):
+        raise InvalidInputError(f"{name}={value!r}: a finite number")
+    return float(value)

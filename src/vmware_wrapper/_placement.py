@@ -1,0 +1,183 @@
+"""Where things are and what they are called: folders, moves, renames, templates, relocation.
+
+create_folder(ops, "/DC1/vm/web/prod")     # mkdir -p: missing parents made, no error if there
+move(ops, ["web-07", "web-08"], "/DC1/vm/web/prod")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._faults import translating
+from ._inventory import KINDS, Entry
+from ._names import escape_name, split_path, unescape_name
+from ._ops import Ops, check_timeout
+from ._power import OFF
+from ._provision import check_host, check_name, check_room
+from ._retrieve import Ref
+from ._vmomi import vim
+from .errors import InvalidInputError, InvalidStateError, NotFoundError
+
+
+def create_folder(ops: Ops, path: str, *, wait: bool = True, timeout: float | None = None) -> Any:
+    """The folder at ``path`` ("/DC1/vm/a/b"), made with any missing parents."""
+    check_timeout(timeout)
+    if not isinstance(path, str) or len(split_path(path)) < 3:
+        raise InvalidInputError(
+            f"folder path {path!r}: a datacenter, one of its folders and new folder names, "
+            "like /DC1/vm/web"
+        )
+    segments = split_path(path)
+    for segment in segments:
+        check_name(unescape_name(segment), "folder name")
+    inventory = ops.index.ready()
+    description = f"create folder {path!r}"
+    # The longest part of the path that exists already.
+    parent: Entry | None = None
+    for depth in range(len(segments), 1, -1):
+        found = inventory.matches(KINDS["entity"], "/" + "/".join(segments[:depth]))
+        if found:
+            if len(found) > 1 or found[0].type != "Folder":
+                what = "several objects" if len(found) > 1 else f"a {found[0].type}"
+                raise InvalidInputError(f"{description}: {'/'.join(segments[:depth])} is {what}")
+            parent = found[0]
+            break
+    if parent is None or depth < 2:
+        raise NotFoundError(f"{description}: no datacenter folder at /{'/'.join(segments[:2])}")
+    folder = ops.resolver.obj(parent)
+    created = []
+    for segment in segments[depth:]:
+        name = unescape_name(segment)
+        with translating(description):
+            try:
+                folder = folder.CreateFolder(escape_name(name))
+            except vim.fault.DuplicateName as e:  # made meanwhile by someone else: fine
+                folder = e.object if isinstance(e.object, vim.Folder) else None
+                if folder is None:
+                    raise
+        created.append(Ref("Folder", folder._moId))
+    ops.index.refresh_many(created)
+    if not created:
+        return ops.done(f"{description}: already there", wait, folder)
+    return ops.done(f"{description}: made {len(created)} folder(s)", wait, folder)
+
+
+def move(
+    ops: Ops, objs: Any, folder: Any, *, wait: bool = True, timeout: float | None = None
+) -> Any:
+    """Move one object or a list of them into a folder (one task)."""
+    items = list(objs) if isinstance(objs, (list, tuple)) else [objs]
+    if not items:
+        raise InvalidInputError("nothing to move")
+    folder_entry, folder_obj = ops.resolve(KINDS["folder"], folder, confirm=True)
+    entries = [ops.resolve(KINDS["entity"], item, confirm=True) for item in items]
+    names = ", ".join(ops.name(e) for e, _ in entries)
+    description = f"move {names} to {ops.resolver.path(folder_entry)}"
+
+    def refresh(result: Any, deadline: float | None) -> Any:
+        # A move's task names only the target folder: bring the moved objects up to date.
+        ops.index.refresh_many([Ref(e.type, e.moid) for e, _ in entries])
+        return result
+
+    return ops.run(
+        lambda: folder_obj.MoveIntoFolder_Task([obj for _, obj in entries]),
+        description,
+        wait,
+        timeout,
+        on_done=refresh,
+    )
+
+
+def rename(
+    ops: Ops, obj: Any, new_name: str, *, wait: bool = True, timeout: float | None = None
+) -> Any:
+    check_name(new_name, "new name")
+    entry, target = ops.resolve(KINDS["entity"], obj, confirm=True)
+    description = f"rename {ops.name(entry)} to {new_name!r}"
+    if entry.display_name == new_name:
+        return ops.done(f"{description}: already so named", wait)
+    parent = ops.index.inventory.get(entry.tree_parent or "")
+    if parent is not None and parent.type == "Folder":
+        sibling = ops.content.searchIndex.FindChild(ops.resolver.obj(parent), escape_name(new_name))
+        if sibling is not None:
+            raise InvalidInputError(f"{description}: {ops.resolver.path(parent)} already has one")
+    return ops.run(lambda: target.Rename_Task(escape_name(new_name)), description, wait, timeout)
+
+
+def mark_as_template(ops: Ops, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    description = f"mark {name} as a template"
+    values = ops.read(obj, ["runtime.powerState", "config.template"], description)
+    if values["config.template"]:
+        return ops.done(f"{description}: it is one", wait)
+    if values["runtime.powerState"] != OFF:
+        raise InvalidStateError(
+            f"{description}: it is {values['runtime.powerState']}; power it off"
+        )
+    with translating(description):
+        obj.MarkAsTemplate()
+    ops.index.refresh(entry.moid, entry.type)
+    return ops.done(description, wait)
+
+
+def mark_as_vm(
+    ops: Ops,
+    vm: Any,
+    resource_pool: Any = None,
+    host: Any = None,
+    *,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    description = f"mark template {name} as a VM"
+    values = ops.read(obj, ["config.template", "runtime.host"], description)
+    if not values["config.template"]:
+        return ops.done(f"{name} is a VM already", wait)
+    host_obj = ops.resolve(KINDS["host"], host)[1] if host is not None else None
+    if resource_pool is not None:
+        pool = ops.resolve(KINDS["resource_pool"], resource_pool)[1]
+    else:  # the root pool of the template's (or the given) host's compute resource
+        compute = ops.read(host_obj or values["runtime.host"], ["parent"], description)["parent"]
+        pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
+    if host_obj is not None:
+        check_host(ops, host_obj, description)
+    with translating(description):
+        obj.MarkAsVirtualMachine(pool, host_obj)
+    ops.index.refresh(entry.moid, entry.type)
+    return ops.done(description, wait)
+
+
+def relocate_vm(
+    ops: Ops,
+    vm: Any,
+    *,
+    host: Any = None,
+    datastore: Any = None,
+    resource_pool: Any = None,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    if host is None and datastore is None and resource_pool is None:
+        raise InvalidInputError("relocate to what: give a host, a datastore or a resource_pool")
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    description = f"relocate {name}"
+    spec = vim.vm.RelocateSpec()
+    targets = []
+    if host is not None:
+        host_entry, spec.host = ops.resolve(KINDS["host"], host)
+        check_host(ops, spec.host, description)
+        targets.append(f"host {host_entry.display_name!r}")
+    if datastore is not None:
+        ds_entry, spec.datastore = ops.resolve(KINDS["datastore"], datastore)
+        committed = ops.read(obj, ["summary.storage.committed"], description)
+        check_room(ops, spec.datastore, committed["summary.storage.committed"] or 0, description)
+        targets.append(f"datastore {ds_entry.display_name!r}")
+    if resource_pool is not None:
+        pool_entry, spec.pool = ops.resolve(KINDS["resource_pool"], resource_pool)
+        targets.append(f"pool {ops.resolver.path(pool_entry)}")
+    description += " to " + ", ".join(targets)
+    return ops.run(lambda: obj.RelocateVM_Task(spec), description, wait, timeout)

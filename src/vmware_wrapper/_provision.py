@@ -1,0 +1,228 @@
+"""Making and unmaking VMs: clone (from a VM or a template) and destroy.
+
+    clone_vm(ops, "tmpl-ubuntu", "web-07", folder="/DC1/vm/web", cluster="C1", cpus=4, ...)
+
+Everything that can be checked before anything is sent is: the new name (1 to 80 characters,
+free in the target folder), the sizes, the target host (connected, not in maintenance mode),
+and room on the target datastore for what the source uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._customization import LinuxCustomization, WindowsCustomization
+from ._inventory import KINDS, Entry
+from ._names import MAX_NAME_LENGTH, escape_name
+from ._ops import Ops, check_timeout, deadline_of, positive_int, remaining
+from ._power import OFF, ON
+from ._vmomi import vim
+from .errors import InvalidInputError, InvalidStateError
+
+
+def check_name(name: Any, what: str = "name") -> str:
+    """A valid name for a new inventory object (as people type it)."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInputError(f"{what} {name!r}: a non-empty string")
+    if name != name.strip():
+        raise InvalidInputError(f"{what} {name!r}: no leading or trailing spaces")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInputError(
+            f"{what} {name!r}: {len(name)} characters, at most {MAX_NAME_LENGTH}"
+        )
+    if any(ord(c) < 32 for c in name):
+        raise InvalidInputError(f"{what} {name!r}: no control characters")
+    return name
+
+
+def check_memory(memory_mb: Any) -> int:
+    megabytes = positive_int("memory_mb", memory_mb)
+    if megabytes % 4:
+        raise InvalidInputError(f"memory_mb={megabytes}: vSphere needs a multiple of 4 MB")
+    return megabytes
+
+
+def datacenter_of(ops: Ops, entry: Entry) -> Entry:
+    inventory = ops.index.inventory
+    current: Entry | None = entry
+    while current is not None and current.type != "Datacenter":
+        parent = current.tree_parent
+        current = inventory.get(parent) if parent else None
+    if current is None:
+        raise InvalidStateError(f"{ops.name(entry)} is in no datacenter the index knows")
+    return current
+
+
+def check_host(ops: Ops, host: Any, context: str) -> None:
+    """A host that VMs can be placed on: connected, not in maintenance mode."""
+    values = ops.read(
+        host, ["name", "runtime.connectionState", "runtime.inMaintenanceMode"], context
+    )
+    if values["runtime.inMaintenanceMode"]:
+        raise InvalidStateError(f"{context}: host {values['name']!r} is in maintenance mode")
+    if values["runtime.connectionState"] not in (None, "connected"):
+        raise InvalidStateError(
+            f"{context}: host {values['name']!r} is {values['runtime.connectionState']}"
+        )
+
+
+def check_room(ops: Ops, datastore: Any, needed: int, context: str) -> None:
+    """Enough free space on the datastore for ``needed`` bytes."""
+    values = ops.read(datastore, ["name", "summary.freeSpace", "summary.accessible"], context)
+    if values["summary.accessible"] is False:
+        raise InvalidStateError(f"{context}: datastore {values['name']!r} is not accessible")
+    free = values["summary.freeSpace"]
+    if free is not None and needed > free:
+        raise InvalidStateError(
+            f"{context}: datastore {values['name']!r} has {_gb(free)} free, {_gb(needed)} is needed"
+        )
+
+
+def _gb(size: int) -> str:
+    return f"{size / 2**30:.1f} GB"
+
+
+def clone_vm(
+    ops: Ops,
+    source: Any,
+    name: str,
+    *,
+    folder: Any = None,
+    host: Any = None,
+    cluster: Any = None,
+    resource_pool: Any = None,
+    datastore: Any = None,
+    power_on: bool = False,
+    template: bool = False,
+    cpus: int | None = None,
+    memory_mb: int | None = None,
+    customization: LinuxCustomization | WindowsCustomization | None = None,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    check_name(name, "clone name")
+    check_timeout(timeout)
+    if cpus is not None:
+        positive_int("cpus", cpus)
+    if memory_mb is not None:
+        check_memory(memory_mb)
+    if template and power_on:
+        raise InvalidInputError("a template cannot be powered on: template=True or power_on=True")
+    if customization is not None and not isinstance(
+        customization, (LinuxCustomization, WindowsCustomization)
+    ):
+        raise InvalidInputError(
+            f"customization={customization!r}: a LinuxCustomization or WindowsCustomization"
+        )
+    if sum(x is not None for x in (cluster, resource_pool)) > 1:
+        raise InvalidInputError("give a cluster or a resource_pool, not both")
+
+    src_entry, src = ops.vm(source)
+    description = f"clone {ops.name(src_entry)} to {name!r}"
+    src_values = ops.read(
+        src,
+        [
+            "resourcePool",
+            "runtime.host",
+            "datastore",
+            "summary.storage.committed",
+            "config.hardware.device",
+        ],
+        description,
+    )
+    datacenter = datacenter_of(ops, src_entry)
+
+    # Where: the given folder, else the source's own, else the datacenter's VM folder.
+    if folder is not None:
+        folder_entry, folder_obj = ops.resolve(KINDS["folder"], folder)
+    else:
+        parent = ops.index.inventory.get(src_entry.parent or "")
+        if parent is not None and parent.type == "Folder":
+            folder_entry, folder_obj = parent, ops.resolver.obj(parent)
+        else:
+            dc_obj = ops.resolver.obj(datacenter)
+            folder_obj = ops.read(dc_obj, ["vmFolder"], description)["vmFolder"]
+            folder_entry = ops.resolver.entry(KINDS["folder"], folder_obj)
+    if "VirtualMachine" not in (
+        ops.read(folder_obj, ["childType"], description)["childType"] or []
+    ):
+        raise InvalidInputError(f"{description}: {ops.resolver.path(folder_entry)} holds no VMs")
+    if ops.content.searchIndex.FindChild(folder_obj, escape_name(name)) is not None:
+        raise InvalidInputError(
+            f"{description}: {ops.resolver.path(folder_entry)} already has a {name!r}"
+        )
+
+    # On what: the given pool, the cluster's or host's root pool, else the source's.
+    host_obj = ops.resolve(KINDS["host"], host)[1] if host is not None else None
+    if resource_pool is not None:
+        pool = ops.resolve(KINDS["resource_pool"], resource_pool)[1]
+    elif cluster is not None:
+        pool = ops.read(ops.resolve(KINDS["cluster"], cluster)[1], ["resourcePool"], description)[
+            "resourcePool"
+        ]
+    elif host_obj is not None:
+        compute = ops.read(host_obj, ["parent"], description)["parent"]
+        pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
+    elif src_values["resourcePool"] is not None:
+        pool = src_values["resourcePool"]
+    else:  # a template has no pool: its host's compute resource's root pool
+        compute = ops.read(src_values["runtime.host"], ["parent"], description)["parent"]
+        pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
+    placement_host = host_obj or (
+        src_values["runtime.host"] if cluster is None and resource_pool is None else None
+    )
+    if placement_host is not None:
+        check_host(ops, placement_host, description)
+
+    ds_obj = ops.resolve(KINDS["datastore"], datastore)[1] if datastore is not None else None
+    target_ds = ds_obj or (src_values["datastore"] or [None])[0]
+    if target_ds is not None:
+        check_room(ops, target_ds, src_values["summary.storage.committed"] or 0, description)
+
+    spec = vim.vm.CloneSpec(
+        location=vim.vm.RelocateSpec(pool=pool, host=host_obj, datastore=ds_obj),
+        powerOn=power_on,
+        template=template,
+    )
+    if cpus is not None or memory_mb is not None:
+        spec.config = vim.vm.ConfigSpec(numCPUs=cpus, memoryMB=memory_mb)
+    if customization is not None:
+        nics = sum(
+            isinstance(d, vim.vm.device.VirtualEthernetCard)
+            for d in src_values["config.hardware.device"] or []
+        )
+        spec.customization = customization.to_spec(max(nics, 1))
+
+    def finish(clone: Any, deadline: float | None) -> Any:
+        if (
+            power_on
+            and ops.read(clone, ["runtime.powerState"], description)["runtime.powerState"] != ON
+        ):
+            ops.run(clone.PowerOnVM_Task, f"power on {name!r}", True, remaining(deadline))
+        return clone
+
+    return ops.run(
+        lambda: src.CloneVM_Task(folder_obj, escape_name(name), spec),
+        description,
+        wait,
+        timeout,
+        on_done=finish,
+    )
+
+
+def destroy_vm(
+    ops: Ops, vm: Any, *, allow_template: bool, wait: bool, timeout: float | None
+) -> Any:
+    """Power off (hard) if needed, then destroy. Templates only with allow_template=True."""
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    description = f"destroy {name}"
+    deadline = deadline_of(timeout)
+    values = ops.read(obj, ["runtime.powerState", "config.template"], description)
+    if values["config.template"] and not allow_template:
+        raise InvalidInputError(
+            f"{description}: it is a template; pass allow_template=True to destroy it"
+        )
+    if values["runtime.powerState"] not in (None, OFF):
+        ops.run(obj.PowerOffVM_Task, f"power off {name}", True, remaining(deadline))
+    return ops.run(obj.Destroy_Task, description, wait, remaining(deadline))

@@ -1,0 +1,171 @@
+"""From what a caller typed to the object it means: exactly one, or a clear error.
+
+    resolver = Resolver(session, index, logger)
+    entry = resolver.entry(KINDS["vm"], "web-07")       # reads: the index, ~2 microseconds
+    entry = resolver.confirmed(KINDS["vm"], "web-07")   # before changing anything: + server
+    vm = resolver.obj(entry)                             # the pyVmomi object
+
+Reads trust the index, which follows the server within about a second. Operations that
+change or destroy objects confirm a bare name against the server's current names first, so
+that an object of the same name created a moment ago elsewhere makes the name ambiguous
+instead of being missed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ._faults import translate, translating
+from ._index import InventoryIndex
+from ._inventory import Entry, Kind
+from ._names import looks_like_uuid, normalize_uuid, unescape_name
+from ._retrieve import ObjectSource, Ref, retrieve
+from ._session import Session
+from ._vmomi import ManagedObject, vim, vmodl
+from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
+
+T = TypeVar("T")
+
+
+class Gone(Exception):
+    """The object an entry names no longer exists on the server."""
+
+
+def shown(ref: Any) -> str:
+    """How a reference to an object appears in messages: 'web-07', or its id."""
+    if isinstance(ref, str):
+        return repr(ref)
+    return str(getattr(ref, "_moId", ref))
+
+
+class Resolver:
+    def __init__(self, session: Session, index: InventoryIndex, logger: logging.Logger) -> None:
+        self.session = session
+        self.index = index
+        self.logger = logger
+        self._classes: dict[str, Any] = {}  # vSphere type name -> pyVmomi class
+
+    def entry(self, kind: Kind, ref: Any, refresh: bool = False) -> Entry:
+        """The index entry of the one object of the kind that ``ref`` names."""
+        if isinstance(ref, str):
+            # Not `with translating(...)`: this is the hot path of every call by name.
+            try:
+                entry = self.index.lookup(kind, ref)
+                if refresh:
+                    refreshed = self.index.refresh(entry.moid, entry.type)
+                    if refreshed is None:
+                        raise NotFoundError(f"{kind.label} {ref!r} no longer exists")
+                    entry = refreshed
+            except vmodl.MethodFault as fault:
+                raise translate(fault, f"look up {kind.label} {ref!r}") from fault
+            return entry
+        if isinstance(ref, ManagedObject):
+            return self._entry_of_object(kind, ref, refresh)
+        raise InvalidInputError(
+            f"a {kind.label} is named by a name, path, id or pyVmomi object, not {ref!r}"
+        )
+
+    def _entry_of_object(self, kind: Kind, obj: Any, refresh: bool) -> Entry:
+        vim_type = str(type(obj)._wsdlName)
+        if vim_type not in kind.types:
+            raise InvalidInputError(f"{obj!r} is a {vim_type}, not a {kind.label}")
+        inventory = self.index.ready()
+        entry = None if refresh else inventory.get(obj._moId)
+        if entry is None:
+            with translating(f"look up {kind.label} {obj._moId}"):
+                entry = self.index.refresh(obj._moId, vim_type)
+            if entry is None:
+                raise NotFoundError(f"{kind.label} {obj._moId} does not exist")
+        if not kind.admits(entry):
+            raise InvalidInputError(f"{obj._moId} is not a {kind.label}")
+        return entry
+
+    def confirmed(self, kind: Kind, ref: Any) -> Entry:
+        """Like entry(), but a bare name is checked against the server's current names."""
+        entry = self.entry(kind, ref)
+        if not isinstance(ref, str) or "/" in ref or ref.strip() == entry.moid:
+            return entry  # an object, a path or an id names exactly one object
+        name = ref.strip()
+        with translating(f"look up {kind.label} {ref!r}"):
+            current = [
+                Ref(o.type, o.moid)
+                for o in retrieve(
+                    self.session.stub,
+                    self.session.content.propertyCollector._moId,
+                    {t: ("name",) for t in kind.types},
+                    ObjectSource.container_view(self.index.container_view()),
+                )
+                if o.props.get("name") in (name, entry.name)
+                or unescape_name(o.props.get("name") or "") == name
+            ]
+            if [r.value for r in current] == [entry.moid]:
+                return entry
+            self.index.refresh_many([*current, Ref(entry.type, entry.moid)])
+        return self.entry(kind, ref)
+
+    def by_uuid(self, uuid: str) -> Entry:
+        """The VM with this BIOS or instance uuid."""
+        if not isinstance(uuid, str) or not looks_like_uuid(uuid):
+            raise InvalidInputError(f"{uuid!r} is not a uuid")
+        found = self.index.with_uuid(uuid)
+        if not found:
+            # Not seen yet, perhaps just created: ask the server's search index.
+            search = self.session.content.searchIndex
+            with translating(f"look up VM by uuid {uuid}"):
+                for instance in (False, True):
+                    vm = search.FindByUuid(
+                        uuid=normalize_uuid(uuid), vmSearch=True, instanceUuid=instance
+                    )
+                    if vm is not None:
+                        self.index.refresh(vm._moId, "VirtualMachine")
+            found = self.index.with_uuid(uuid)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise NotFoundError(f"no VM with uuid {uuid}")
+        paths = sorted(self.index.inventory.path(e.moid) for e in found)
+        raise AmbiguousNameError(
+            f"{len(found)} VMs have uuid {uuid}: {', '.join(paths)}", candidates=paths
+        )
+
+    def obj(self, entry: Entry) -> Any:
+        """The pyVmomi object for an entry, on this connection."""
+        cls = self._classes.get(entry.type)
+        if cls is None:
+            cls = self._classes[entry.type] = getattr(vim, entry.type)
+        return cls(entry.moid, self.session.stub)
+
+    def path(self, entry: Entry) -> str:
+        return self.index.inventory.path(entry.moid)
+
+    def with_fresh(self, kind: Kind, ref: Any, context: str, fn: Callable[[Entry], T]) -> T:
+        """Run ``fn`` on the object ``ref`` names. If the index's reference has gone stale
+        (the object was re-registered or replaced), drop it, find the object again (a VM by
+        its uuid, anything by its name) and run ``fn`` once more."""
+        entry = self.entry(kind, ref)
+        with translating(context):
+            try:
+                return fn(entry)
+            except (Gone, vmodl.fault.ManagedObjectNotFound):
+                self.index.forget(entry.moid)
+                self.logger.debug("%s: %s went stale; looking it up again", context, entry.moid)
+        replacement = self._again(kind, ref, entry)
+        with translating(context):
+            try:
+                return fn(replacement)
+            except (Gone, vmodl.fault.ManagedObjectNotFound):
+                self.index.forget(replacement.moid)
+                raise NotFoundError(f"{context}: it no longer exists") from None
+
+    def _again(self, kind: Kind, ref: Any, stale: Entry) -> Entry:
+        for uuid in (stale.uuid, stale.instance_uuid):
+            if uuid:
+                try:
+                    return self.by_uuid(uuid)
+                except NotFoundError:
+                    pass
+        if isinstance(ref, str):
+            return self.entry(kind, ref)
+        raise NotFoundError(f"{kind.label} {stale.moid} ({stale.display_name}) no longer exists")

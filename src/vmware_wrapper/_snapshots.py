@@ -1,0 +1,172 @@
+"""Snapshots: take, list as a tree, revert, remove.
+
+    create_snapshot(ops, "web-07", "before-upgrade", memory=True, wait=True, timeout=None)
+    [s.path for s in list_snapshots(ops, "web-07")]   # ["base", "base/before-upgrade"]
+
+A snapshot is named by its name when that is unique within the VM, else by its path
+("parent/child"); a name that several snapshots share is ambiguous, like a VM name.
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from ._models import SnapshotInfo
+from ._names import escape_name, split_path, unescape_name
+from ._ops import Ops
+from ._provision import check_name
+from .errors import AmbiguousNameError, InvalidInputError, InvalidStateError, NotFoundError
+
+
+def _tree(ops: Ops, obj: Any, context: str) -> tuple[list[tuple[str, Any]], Any]:
+    """[(path, VirtualMachineSnapshotTree)] in tree order, and the current snapshot."""
+    values = ops.read(obj, ["snapshot"], context)
+    info = values["snapshot"]
+    if info is None:
+        return [], None
+    out: list[tuple[str, Any]] = []
+
+    def walk(trees: list[Any], prefix: str) -> None:
+        for tree in trees:
+            path = (
+                f"{prefix}/{escape_name(unescape_name(tree.name))}"
+                if prefix
+                else escape_name(unescape_name(tree.name))
+            )
+            out.append((path, tree))
+            walk(tree.childSnapshotList or [], path)
+
+    walk(info.rootSnapshotList or [], "")
+    return out, info.currentSnapshot
+
+
+def _info(path: str, tree: Any, current: Any) -> SnapshotInfo:
+    created = tree.createTime
+    if created.tzinfo is not None:
+        created = created.astimezone(timezone.utc)
+    return SnapshotInfo(
+        name=unescape_name(tree.name),
+        path=path,
+        description=tree.description or "",
+        created=created.isoformat(),
+        is_current=current is not None and tree.snapshot._moId == current._moId,
+        moid=tree.snapshot._moId,
+        power_state=str(tree.state),
+        quiesced=bool(tree.quiesced),
+    )
+
+
+def list_snapshots(ops: Ops, vm: Any) -> list[SnapshotInfo]:
+    entry, obj = ops.vm(vm)
+    trees, current = _tree(ops, obj, f"list the snapshots of {ops.name(entry)}")
+    return [_info(path, tree, current) for path, tree in trees]
+
+
+def _find(ops: Ops, obj: Any, name: str, snapshot: Any, context: str) -> tuple[str, Any]:
+    """The (path, tree) of the one snapshot ``snapshot`` names."""
+    if not isinstance(snapshot, str) or not snapshot.strip():
+        raise InvalidInputError(
+            f"{context}: a snapshot is named by a name or path, not {snapshot!r}"
+        )
+    trees, _ = _tree(ops, obj, context)
+    wanted = snapshot.strip()
+    by_path = [
+        (p, t) for p, t in trees if p == "/".join(escape_name(s) for s in split_path(wanted))
+    ]
+    by_name = [(p, t) for p, t in trees if unescape_name(t.name) == wanted or t.name == wanted]
+    by_id = [(p, t) for p, t in trees if t.snapshot._moId == wanted]
+    found = {p: (p, t) for p, t in [*by_name, *by_path, *by_id]}
+    if len(found) == 1:
+        return next(iter(found.values()))
+    if found:
+        paths = sorted(found)
+        raise AmbiguousNameError(
+            f"{context}: {len(found)} snapshots of {name} match {snapshot!r}: {', '.join(paths)}; "
+            "use the path to say which",
+            candidates=paths,
+        )
+    names = [p for p, _ in trees]
+    raise NotFoundError(f"{context}: {name} has no snapshot {snapshot!r}; it has {names}")
+
+
+def create_snapshot(
+    ops: Ops,
+    vm: Any,
+    name: str,
+    *,
+    description: str = "",
+    memory: bool = False,
+    quiesce: bool = False,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    check_name(name, "snapshot name")
+    if not isinstance(description, str):
+        raise InvalidInputError(f"description={description!r}: a string")
+    entry, obj = ops.vm(vm, confirm=True)
+    vm_name = ops.name(entry)
+    context = f"snapshot {vm_name} as {name!r}"
+
+    def info(snapshot: Any, deadline: float | None) -> SnapshotInfo:
+        trees, current = _tree(ops, obj, context)
+        for path, tree in trees:
+            if tree.snapshot._moId == snapshot._moId:
+                return _info(path, tree, current)
+        raise NotFoundError(f"{context}: the new snapshot is gone")
+
+    return ops.run(
+        lambda: obj.CreateSnapshot_Task(
+            escape_name(name), description, bool(memory), bool(quiesce)
+        ),
+        context,
+        wait,
+        timeout,
+        on_done=info,
+    )
+
+
+def revert_to_snapshot(
+    ops: Ops, vm: Any, snapshot: Any = None, *, wait: bool = True, timeout: float | None = None
+) -> Any:
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    if snapshot is None:
+        context = f"revert {name} to its current snapshot"
+        _, current = _tree(ops, obj, context)
+        if current is None:
+            raise InvalidStateError(f"{context}: it has no snapshots")
+        return ops.run(lambda: obj.RevertToCurrentSnapshot_Task(), context, wait, timeout)
+    context = f"revert {name} to snapshot {snapshot!r}"
+    _, tree = _find(ops, obj, name, snapshot, context)
+    return ops.run(lambda: tree.snapshot.RevertToSnapshot_Task(), context, wait, timeout)
+
+
+def remove_snapshot(
+    ops: Ops,
+    vm: Any,
+    snapshot: Any,
+    *,
+    children: bool = False,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> Any:
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    context = f"remove snapshot {snapshot!r} of {name}" + (" and its children" if children else "")
+    _, tree = _find(ops, obj, name, snapshot, context)
+    return ops.run(
+        lambda: tree.snapshot.RemoveSnapshot_Task(bool(children)), context, wait, timeout
+    )
+
+
+def remove_all_snapshots(
+    ops: Ops, vm: Any, *, wait: bool = True, timeout: float | None = None
+) -> Any:
+    entry, obj = ops.vm(vm, confirm=True)
+    name = ops.name(entry)
+    context = f"remove all snapshots of {name}"
+    trees, _ = _tree(ops, obj, context)
+    if not trees:
+        return ops.done(f"{context}: it has none", wait)
+    return ops.run(obj.RemoveAllSnapshots_Task, context, wait, timeout)

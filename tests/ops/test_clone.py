@@ -1,0 +1,232 @@
+"""Cloning and destroying VMs, checked through plain pyVmomi reads of the server."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from pyVmomi import VmomiSupport, vim
+
+from tests.helpers import all_objects, find_vm, foreground_calls, wait_task
+from vmware_wrapper import (
+    InvalidInputError,
+    InvalidStateError,
+    LinuxCustomization,
+    NotFoundError,
+    WindowsCustomization,
+)
+
+_names = itertools.count()
+
+
+@pytest.fixture
+def clone_name(si):
+    name = f"clone-{next(_names)}"
+    yield name
+    for vm in all_objects(si, vim.VirtualMachine):
+        if vm.name.startswith(name.replace("/", "%2f")) or vm.name.startswith(name):
+            if vm.runtime.powerState != "poweredOff":
+                wait_task(vm.PowerOff())
+            wait_task(vm.Destroy())
+
+
+def test_clone_with_defaults_lands_beside_its_source(vsphere, si, clone_name):
+    clone = vsphere.clone_vm("DC0_H0_VM0", clone_name)
+    source = find_vm(si, "DC0_H0_VM0")
+    server = find_vm(si, clone_name)
+    assert server._moId == clone._moId
+    assert server.parent._moId == source.parent._moId
+    assert server.resourcePool._moId == source.resourcePool._moId
+    assert server.runtime.powerState == "poweredOff"
+    assert server.config.template is False
+    assert vsphere.get_vm(clone_name)._moId == clone._moId  # in the index at once
+
+
+def test_clone_to_a_folder_cluster_and_datastore_with_new_hardware(vsphere, si, clone_name):
+    folder = vsphere.create_folder("/DC0/vm/clones")
+    clone = vsphere.clone_vm(
+        "DC0_H0_VM0",
+        clone_name,
+        folder="/DC0/vm/clones",
+        cluster="DC0_C0",
+        datastore="LocalDS_0",
+        cpus=2,
+        memory_mb=256,
+    )
+    server = find_vm(si, clone_name)
+    assert server.parent._moId == folder._moId
+    cluster = next(c for c in all_objects(si, vim.ClusterComputeResource) if c.name == "DC0_C0")
+    assert server.resourcePool._moId == cluster.resourcePool._moId
+    assert server.config.hardware.numCPU == 2
+    assert server.config.hardware.memoryMB == 256
+    assert vsphere.path_of(clone) == f"/DC0/vm/clones/{clone_name}"
+
+
+def test_clone_to_a_host_and_power_on(vsphere, si, clone_name):
+    vsphere.clone_vm("DC0_H0_VM0", clone_name, host="DC0_C0_H1", power_on=True)
+    server = find_vm(si, clone_name)
+    assert server.runtime.host.name == "DC0_C0_H1"
+    assert server.runtime.powerState == "poweredOn"
+
+
+def test_clone_as_a_template_and_from_a_template(vsphere, si, clone_name):
+    vsphere.clone_vm("DC0_H0_VM0", clone_name, template=True)
+    assert find_vm(si, clone_name).config.template is True
+    assert [v.name for v in vsphere.find("template", clone_name)] == [clone_name]
+    vsphere.clone_vm(clone_name, clone_name + "-vm", power_on=True)
+    server = find_vm(si, clone_name + "-vm")
+    assert server.config.template is False
+    assert server.runtime.powerState == "poweredOn"
+
+
+def test_clone_with_linux_customization(vsphere, si, clone_name):
+    spec = LinuxCustomization(
+        "web07",
+        domain="example.com",
+        ip="10.0.0.7",
+        netmask="255.255.255.0",
+        gateway="10.0.0.1",
+        dns_servers=("10.0.0.2",),
+        dns_suffixes=("example.com",),
+    )
+    vsphere.clone_vm("DC0_H0_VM0", clone_name, customization=spec, power_on=True)
+    server = find_vm(si, clone_name)
+    assert server.guest.hostName == "web07"
+    assert server.guest.ipAddress == "10.0.0.7"
+    assert server.guest.net[0].dnsConfig.ipAddress == ["10.0.0.2"]
+
+
+def test_clone_with_windows_customization(vsphere, si, clone_name):
+    spec = WindowsCustomization(computer_name="WIN07", admin_password="S3cret!", workgroup="LAB")
+    assert "S3cret" not in repr(spec)
+    vsphere.clone_vm("DC0_H0_VM0", clone_name, customization=spec, power_on=True)
+    assert find_vm(si, clone_name).guest.hostName == "WIN07"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"hostname": "bad_name"}, "hostname"),
+        ({"hostname": "ok", "ip": "10.0.0.300", "netmask": "255.0.0.0"}, "ip"),
+        ({"hostname": "ok", "ip": "10.0.0.3"}, "netmask"),
+        ({"hostname": "ok", "domain": "-bad-"}, "domain"),
+    ],
+)
+def test_linux_customization_is_checked_when_made(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        LinuxCustomization(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"computer_name": "THIS-NAME-IS-TOO-LONG", "admin_password": "x"}, "computer_name"),
+        ({"computer_name": "WIN", "admin_password": ""}, "admin_password"),
+        (
+            {"computer_name": "WIN", "admin_password": "x", "domain": "ad.example.com"},
+            "domain_user",
+        ),
+        (
+            {
+                "computer_name": "WIN",
+                "admin_password": "x",
+                "domain": "ad.example.com",
+                "workgroup": "W",
+                "domain_user": "u",
+                "domain_password": "p",
+            },
+            "not both",
+        ),
+    ],
+)
+def test_windows_customization_is_checked_when_made(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        WindowsCustomization(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "error", "match"),
+    [
+        ("", {}, InvalidInputError, "non-empty"),
+        ("x" * 81, {}, InvalidInputError, "81 characters"),
+        ("tab\there", {}, InvalidInputError, "control"),
+        (" padded", {}, InvalidInputError, "spaces"),
+        ("DC0_H0_VM1", {}, InvalidInputError, "already has a 'DC0_H0_VM1'"),
+        ("ok", {"cpus": 0}, InvalidInputError, "cpus"),
+        ("ok", {"memory_mb": 1022}, InvalidInputError, "multiple of 4"),
+        ("ok", {"template": True, "power_on": True}, InvalidInputError, "template"),
+        ("ok", {"folder": "/DC0/host"}, InvalidInputError, "holds no VMs"),
+        ("ok", {"datastore": "NoSuchDS"}, NotFoundError, "NoSuchDS"),
+        ("ok", {"cluster": "DC0_C0", "resource_pool": "Resources"}, InvalidInputError, "not both"),
+    ],
+)
+def test_bad_clone_requests_are_refused_before_anything_is_sent(
+    vsphere, vsphere_simulator, name, kwargs, error, match
+):
+    vsphere.get_vm("DC0_H0_VM0")
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(error, match=match):
+        vsphere.clone_vm("DC0_H0_VM0", name, **kwargs)
+    assert "CloneVM_Task" not in foreground_calls(vsphere_simulator)
+
+
+def test_a_host_in_maintenance_mode_is_refused(vsphere, si, vsphere_simulator):
+    host = next(h for h in all_objects(si, vim.HostSystem) if h.name == "DC0_C0_H2")
+    wait_task(host.EnterMaintenanceMode(0))
+    try:
+        vsphere_simulator.reset_call_counts()
+        with pytest.raises(InvalidStateError, match="maintenance"):
+            vsphere.clone_vm("DC0_H0_VM0", "never", host="DC0_C0_H2")
+        assert "CloneVM_Task" not in foreground_calls(vsphere_simulator)
+    finally:
+        wait_task(host.ExitMaintenanceMode(0))
+
+
+def test_a_datastore_without_room_is_refused(vsphere, si, fresh_vm, vsphere_simulator):
+    # Make the source claim more disk than the datastore has free.
+    huge = VmomiSupport.long(10**18)  # sent as xsd:long
+    spec = vim.vm.ConfigSpec(
+        extraConfig=[vim.option.OptionValue(key="SET.summary.storage.committed", value=huge)]
+    )
+    wait_task(fresh_vm.Reconfigure(spec))
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(InvalidStateError, match="GB free"):
+        vsphere.clone_vm(fresh_vm.name, "never")
+    assert "CloneVM_Task" not in foreground_calls(vsphere_simulator)
+
+
+def test_names_with_slashes_are_escaped_on_the_way_in(vsphere, si, clone_name):
+    name = clone_name + "/web%01"
+    clone = vsphere.clone_vm("DC0_H0_VM0", name)
+    stored = next(v for v in all_objects(si, vim.VirtualMachine) if v._moId == clone._moId).name
+    assert stored == clone_name + "%2fweb%2501"  # as a real vCenter stores it
+    assert vsphere.get_vm(name)._moId == clone._moId
+    assert vsphere.vm_info(name).name == name
+
+
+def test_destroy_powers_off_first(vsphere, si, fresh_vm):
+    moid = fresh_vm._moId
+    vsphere.destroy_vm(fresh_vm.name)
+    assert moid not in {v._moId for v in all_objects(si, vim.VirtualMachine)}
+
+
+def test_destroy_refuses_templates_unless_asked(vsphere, si, clone_name):
+    vsphere.clone_vm("DC0_H0_VM0", clone_name, template=True)
+    with pytest.raises(InvalidInputError, match="allow_template"):
+        vsphere.destroy_vm(clone_name)
+    assert find_vm(si, clone_name)
+    vsphere.destroy_vm(clone_name, allow_template=True)
+    assert not [v for v in all_objects(si, vim.VirtualMachine) if v.name == clone_name]
+
+
+def test_clone_and_destroy_without_waiting(vsphere, si, vsphere_simulator, clone_name):
+    vsphere_simulator.set_task_delay("CloneVM_Task", 0.3)
+    try:
+        handle = vsphere.clone_vm("DC0_H0_VM0", clone_name, cpus=2, wait=False)
+        assert not handle.done()
+        clone = handle.wait(timeout=10)
+    finally:
+        vsphere_simulator.clear_task_delays()
+    assert find_vm(si, clone_name).config.hardware.numCPU == 2
+    vsphere.destroy_vm(clone, wait=False).wait(10)
+    assert not [v for v in all_objects(si, vim.VirtualMachine) if v.name == clone_name]
