@@ -71,16 +71,35 @@ def main() -> None:
             print(f"  {info.name}: {info.power_state}, {info.cpus} CPUs, {info.memory_mb} MB,")
             print(f"  IP {info.ip_address}, tools {info.tools_running_status}, on {info.host}")
 
+            step("Run a command in the guest, move a file in and out")
+            guest = vs.guest("web-07", "root", "guest-password")
+            result = guest.run("uname -s; id -un; echo hello from the guest", shell=True)
+            print(f"  exit code {result.exit_code}; stdout:")
+            for line in result.stdout.splitlines():
+                print(f"    {line}")
+            guest.upload(b"server_name web-07;\n", "/tmp/site.conf")
+            print(f"  round trip: {guest.download('/tmp/site.conf')!r}")
+
             step("Snapshot, reboot the guest, revert")
             vs.create_snapshot("web-07", "before-upgrade", description="clean install")
             vs.reboot("web-07", timeout=60)
             vs.revert_to_snapshot("web-07", "before-upgrade")
             print("  " + ", ".join(s.path for s in vs.list_snapshots("web-07")))
 
-            step("Label it: notes and custom fields")
+            step("Label it: notes, custom fields, tags")
             vs.set_notes("web-07", "web tier, rebuilt weekly")
             vs.set_custom_field("web-07", "owner", "team-web")
+            vs.tags.create_category("env", cardinality="SINGLE", types=("vm",))
+            vs.tags.create_tag("prod", "env")
+            vs.tags.attach("env/prod", "web-07")
             print(f"  {vs.get_custom_fields('web-07')}  notes: {vs.get_notes('web-07')!r}")
+            print(f"  tags: {vs.tags.tags_of('web-07')}")
+
+            step("What happened to it, and how busy it is")
+            for event in vs.events("web-07", limit=4):
+                print(f"  {event.time[11:19]}  {event.type:24} {event.message}")
+            cpu = vs.stats("web-07", ["cpu.usage.average"], samples=3)["cpu.usage.average"]
+            print("  cpu: " + ", ".join(f"{value:.1f}%" for _, value in cpu))
 
             step("Names are never guessed")
             vs.clone_vm("DC0_H0_VM0", "web-07")  # a second web-07, in another folder

@@ -46,7 +46,9 @@ def wait_task(task: Any, timeout: float = 30.0) -> Any:
 def vm_events(si: Any, vm: Any) -> list[str]:
     """The type names of the events recorded about a VM, e.g. "VmPoweredOnEvent"."""
     by_vm = vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self")
-    events = si.content.eventManager.QueryEvents(vim.event.EventFilterSpec(entity=by_vm))
+    # A full page: the simulator answers a default page of 10 with the oldest events.
+    spec = vim.event.EventFilterSpec(entity=by_vm, maxCount=1000)
+    events = si.content.eventManager.QueryEvents(spec)
     return [type(e).__name__.rsplit(".", 1)[-1] for e in events]
 
 

@@ -38,6 +38,10 @@ ADDITIONS = {
     "LinuxCustomization",
     "WindowsCustomization",
     "to_ascii",
+    "Guest",
+    "GuestResult",
+    "GuestProcess",
+    "EventInfo",
 }
 
 

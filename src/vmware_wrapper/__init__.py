@@ -5,6 +5,8 @@ with VSphere.from_env() as vs: ...
 """
 
 from ._customization import LinuxCustomization, WindowsCustomization
+from ._events import EventInfo
+from ._guest import Guest, GuestProcess, GuestResult
 from ._models import SnapshotInfo, VMInfo
 from ._names import to_ascii
 from ._tasks import Handle, TaskHandle, TaskProgress
@@ -30,8 +32,12 @@ __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
     "ConnectError",
+    "EventInfo",
+    "Guest",
     "GuestAuthenticationError",
     "GuestOperationError",
+    "GuestProcess",
+    "GuestResult",
     "Handle",
     "InvalidInputError",
     "InvalidStateError",

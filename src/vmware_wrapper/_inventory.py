@@ -379,6 +379,13 @@ class Inventory:
         if not text or not text.strip():
             raise InvalidInputError(f"an empty {kind.label} name")
         found = self.matches(kind, text)
+        if len(found) == 2:
+            # A standalone host lives in a compute resource of its own, named after it: when
+            # any kind of object will do, the name means the host.
+            host = next((e for e in found if e.type == "HostSystem"), None)
+            other = next((e for e in found if e is not host), None)
+            if host and other and other.type == "ComputeResource" and host.parent == other.moid:
+                return host
         if len(found) == 1:
             return found[0]
         if found:

@@ -17,10 +17,12 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from . import _fields, _hardware, _placement, _power, _provision, _snapshots
+from . import _events, _fields, _hardware, _placement, _power, _provision, _snapshots, _stats
 from ._customization import LinuxCustomization, WindowsCustomization
 from ._env import REQUIRED_ENV, settings_from_env
+from ._events import EventInfo
 from ._faults import task_error, translating
+from ._guest import Guest
 from ._index import InventoryIndex
 from ._inventory import KINDS, Entry, kind_for
 from ._models import SnapshotInfo, VMInfo
@@ -28,6 +30,7 @@ from ._ops import Ops
 from ._resolver import Gone, Resolver, shown
 from ._session import ConnectionSettings, Session
 from ._stub import RetryPolicy
+from ._tags import Tags
 from ._tasks import ProgressCallback, TaskEngine
 from ._tls import TLSPolicy
 from ._vminfo import read_vm_infos
@@ -90,6 +93,8 @@ class VSphere:
         self._tasks = TaskEngine(self._session, self.logger, after=self._index.absorb)
         self._resolver = Resolver(self._session, self._index, self.logger)
         self._ops = Ops(self._session, self._index, self._tasks, self._resolver, self.logger)
+        self._counters = _stats.Counters(self._ops)
+        self._tags: Tags | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> VSphere:
@@ -452,6 +457,46 @@ class VSphere:
     def get_notes(self, vm: Any) -> str:
         return _fields.get_notes(self._ops, vm)
 
+    # -- guests, tags, events, statistics --------------------------------------------------
+
+    def guest(
+        self, vm: Any, username: str, password: str, *, ready_timeout: float = 120.0
+    ) -> Guest:
+        """Operations inside a VM's guest, with these guest credentials: ``run``, ``upload``,
+        ``download``, processes, directories. The first call waits up to ``ready_timeout``
+        seconds for the guest's operations to be ready."""
+        entry, obj = self._ops.vm(vm)
+        return Guest(self._ops, entry, obj, username, password, ready_timeout)
+
+    @property
+    def tags(self) -> Tags:
+        """Tags and categories (vAPI REST, with this connection's credentials)."""
+        if self._tags is None:
+            self._tags = Tags(self._ops)
+        return self._tags
+
+    def events(
+        self,
+        obj: Any = None,
+        *,
+        since: Any = None,
+        types: Any = None,
+        limit: int = 100,
+    ) -> list[EventInfo]:
+        """Recent events of an object (and what it contains) or of everything, newest first;
+        ``since`` a datetime, ``types`` event type names ("VmPoweredOnEvent")."""
+        return _events.events(self._ops, obj, since=since, types=types, limit=limit)
+
+    def stats(
+        self,
+        obj: Any,
+        metrics: tuple[str, ...] | list[str] = ("cpu.usage.average", "mem.usage.average"),
+        *,
+        samples: int = 10,
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Real-time samples of a VM or host: metric name -> [(ISO time, value), ...]."""
+        return _stats.stats(self._ops, self._counters, obj, metrics, samples=samples)
+
     # -- tasks -----------------------------------------------------------------------------
 
     def wait_for_tasks(
@@ -484,6 +529,8 @@ class VSphere:
     def close(self) -> None:
         """Stop following the inventory and log out (without waiting for a lost server)."""
         self._session.transport.closing = True
+        if self._tags is not None:
+            self._tags.close()
         self._index.close()
         self._tasks.close()
         self._session.close()

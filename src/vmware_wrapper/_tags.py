@@ -1,0 +1,354 @@
+"""Tags and categories, through vCenter's vAPI REST endpoint (/rest/com/vmware/cis, 6.5 API).
+
+    vs.tags.create_category("env", cardinality="SINGLE", types=("vm",))
+    vs.tags.create_tag("prod", "env")
+    vs.tags.attach("env/prod", "web-07")
+    vs.tags.tags_of("web-07")            # ["env/prod"]
+    vs.tags.objects_with("env/prod")     # [vim.VirtualMachine:vm-123]
+
+The REST session is made from the connection's own credentials and TLS settings, and made
+again when it expires. A tag is named "category/name", or "name" when only one category has
+a tag of that name.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import threading
+from typing import Any
+
+from ._inventory import KINDS, kind_for
+from ._ops import Ops
+from .errors import (
+    AmbiguousNameError,
+    AuthenticationError,
+    ConnectError,
+    InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+    PermissionDeniedError,
+    VSphereError,
+)
+
+_BASE = "/rest/com/vmware/cis"
+_CARDINALITIES = ("SINGLE", "MULTIPLE")
+
+
+class RestClient:
+    """JSON over the vAPI REST endpoint, logged in with the connection's credentials."""
+
+    def __init__(self, ops: Ops) -> None:
+        self._ops = ops
+        self._token: str | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        s = self._ops.session.settings
+        timeout = s.retry.request_timeout
+        if s.protocol == "https":
+            return http.client.HTTPSConnection(
+                s.host, s.port, context=self._ops.session.ssl_context, timeout=timeout
+            )
+        return http.client.HTTPConnection(s.host, s.port, timeout=timeout)
+
+    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        connection = self._connection()
+        try:
+            data = None if body is None else json.dumps(body).encode()
+            headers = {"Accept": "application/json", **headers}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+            connection.request(method, _BASE + path, body=data, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as e:
+            raise ConnectError(
+                f"vAPI {method} {path} at {self._ops.session.settings.address}: {e}"
+            ) from e
+        finally:
+            connection.close()
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = raw.decode("utf-8", "replace")
+        return response.status, payload
+
+    def _login(self) -> str:
+        s = self._ops.session.settings
+        credentials = base64.b64encode(f"{s.username}:{s.password}".encode()).decode()
+        status, payload = self._send(
+            "POST", "/session", None, {"Authorization": f"Basic {credentials}"}
+        )
+        if status == 401:
+            raise AuthenticationError(f"the vAPI endpoint of {s.address} refused {s.username!r}")
+        if status != 200 or not isinstance(payload, dict):
+            raise VSphereError(f"vAPI login at {s.address}: HTTP {status}: {payload}")
+        return str(payload["value"])
+
+    def call(self, method: str, path: str, body: Any = None, *, context: str) -> Any:
+        """One call; its "value". Logs in (again, if the session expired) as needed."""
+        for attempt in range(2):
+            with self._lock:
+                if self._token is None:
+                    self._token = self._login()
+                token = self._token
+            status, payload = self._send(method, path, body, {"vmware-api-session-id": token})
+            if status == 401 and attempt == 0:
+                with self._lock:
+                    if self._token == token:
+                        self._token = None
+                continue
+            break
+        if 200 <= status < 300:
+            return payload.get("value") if isinstance(payload, dict) else None
+        raise _rest_error(status, payload, context)
+
+    def close(self) -> None:
+        if self._token is not None:
+            with contextlib.suppress(ConnectError):
+                self._send("DELETE", "/session", None, {"vmware-api-session-id": self._token})
+            self._token = None
+
+
+def _rest_error(status: int, payload: Any, context: str) -> VSphereError:
+    kind = ""
+    message = ""
+    if isinstance(payload, dict):
+        value = payload.get("value") or {}
+        kind = str(
+            payload.get("type") or (value.get("type") if isinstance(value, dict) else "") or ""
+        )
+        messages = value.get("messages") if isinstance(value, dict) else None
+        if messages:
+            message = "; ".join(str(m.get("default_message", "")) for m in messages)
+    text = f"{context}: {message or kind or f'HTTP {status}'}"
+    if status == 404 or kind.endswith("not_found"):
+        return NotFoundError(text)
+    if status == 401:
+        return AuthenticationError(text)
+    if status == 403 or kind.endswith("unauthorized"):
+        return PermissionDeniedError(text)
+    if kind.endswith("already_exists") or kind.endswith("invalid_argument") or status == 400:
+        return InvalidInputError(text)
+    return VSphereError(text)
+
+
+class Tags:
+    """Categories, tags, and their attachment to inventory objects."""
+
+    def __init__(self, ops: Ops) -> None:
+        self._ops = ops
+        self._rest = RestClient(ops)
+
+    # -- reading the catalog ---------------------------------------------------------------
+
+    def _categories(self) -> dict[str, dict[str, Any]]:
+        ids = self._rest.call("GET", "/tagging/category", context="list tag categories") or []
+        return {
+            i: self._rest.call("GET", f"/tagging/category/id:{i}", context="read a tag category")
+            for i in ids
+        }
+
+    def _tags(self) -> dict[str, dict[str, Any]]:
+        ids = self._rest.call("GET", "/tagging/tag", context="list tags") or []
+        return {
+            i: self._rest.call("GET", f"/tagging/tag/id:{i}", context="read a tag") for i in ids
+        }
+
+    def categories(self) -> list[str]:
+        """Category names."""
+        return sorted(c["name"] for c in self._categories().values())
+
+    def tags(self, category: str | None = None) -> list[str]:
+        """Tags as "category/name", all or those of one category."""
+        names = {i: c["name"] for i, c in self._categories().items()}
+        out = [f"{names.get(t['category_id'], '?')}/{t['name']}" for t in self._tags().values()]
+        if category is not None:
+            out = [t for t in out if t.split("/", 1)[0] == category]
+        return sorted(out)
+
+    def _category_id(self, category: str) -> tuple[str, dict[str, Any]]:
+        found = [(i, c) for i, c in self._categories().items() if c["name"] == category]
+        if not found:
+            raise NotFoundError(f"no tag category {category!r}")
+        return found[0]
+
+    def _tag_id(self, tag: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """(tag id, tag, category) for "category/name" or a name unique across categories."""
+        if not isinstance(tag, str) or not tag.strip():
+            raise InvalidInputError(f"tag {tag!r}: 'category/name' or 'name'")
+        categories = self._categories()
+        category_name, _, name = tag.rpartition("/")
+        found = [
+            (i, t, categories.get(t["category_id"], {}))
+            for i, t in self._tags().items()
+            if t["name"] == name
+            and (
+                not category_name
+                or categories.get(t["category_id"], {}).get("name") == category_name
+            )
+        ]
+        if not found:
+            raise NotFoundError(f"no tag {tag!r}")
+        if len(found) > 1:
+            names = sorted(f"{c.get('name')}/{t['name']}" for _, t, c in found)
+            raise AmbiguousNameError(
+                f"{len(found)} tags are named {tag!r}: {', '.join(names)}; say category/name",
+                candidates=names,
+            )
+        return found[0]
+
+    # -- changing the catalog --------------------------------------------------------------
+
+    def create_category(
+        self,
+        name: str,
+        *,
+        cardinality: str = "MULTIPLE",
+        types: tuple[Any, ...] | list[Any] = (),
+        description: str = "",
+    ) -> str:
+        """A new category; its id. ``types`` limits what its tags attach to: kinds ("vm",
+        "host", ...) or vSphere type names ("VirtualMachine"); none means anything."""
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidInputError(f"category name {name!r}: a non-empty string")
+        cardinality = str(cardinality).upper()
+        if cardinality not in _CARDINALITIES:
+            raise InvalidInputError(f"cardinality={cardinality!r}: SINGLE or MULTIPLE")
+        associable = sorted({t for kind in types for t in _type_names(kind)})
+        spec = {
+            "create_spec": {
+                "name": name,
+                "description": description,
+                "cardinality": cardinality,
+                "associable_types": associable,
+            }
+        }
+        category_id = self._rest.call(
+            "POST", "/tagging/category", spec, context=f"create category {name!r}"
+        )
+        self._ops.logger.info("create tag category %r (%s)", name, cardinality)
+        return str(category_id)
+
+    def create_tag(self, name: str, category: str, *, description: str = "") -> str:
+        """A new tag in a category; its id."""
+        if not isinstance(name, str) or not name.strip() or "/" in name:
+            raise InvalidInputError(f"tag name {name!r}: a non-empty string without '/'")
+        category_id, _ = self._category_id(category)
+        spec = {
+            "create_spec": {"name": name, "description": description, "category_id": category_id}
+        }
+        tag_id = self._rest.call(
+            "POST", "/tagging/tag", spec, context=f"create tag {category}/{name}"
+        )
+        self._ops.logger.info("create tag %s/%s", category, name)
+        return str(tag_id)
+
+    def delete_tag(self, tag: str) -> None:
+        tag_id, t, c = self._tag_id(tag)
+        self._rest.call("DELETE", f"/tagging/tag/id:{tag_id}", context=f"delete tag {tag!r}")
+        self._ops.logger.info("delete tag %s/%s", c.get("name"), t["name"])
+
+    def delete_category(self, category: str) -> None:
+        category_id, _ = self._category_id(category)
+        self._rest.call(
+            "DELETE", f"/tagging/category/id:{category_id}", context=f"delete category {category!r}"
+        )
+        self._ops.logger.info("delete tag category %r", category)
+
+    # -- attaching -------------------------------------------------------------------------
+
+    def _object(self, obj: Any, *, confirm: bool = False) -> tuple[Any, dict[str, str], str]:
+        entry, target = self._ops.resolve(KINDS["entity"], obj, confirm=confirm)
+        return target, {"id": entry.moid, "type": entry.type}, self._ops.name(entry)
+
+    def attach(self, tag: str, obj: Any) -> None:
+        """Attach a tag to any inventory object (nothing if it is attached already)."""
+        tag_id, t, category = self._tag_id(tag)
+        _, object_id, shown = self._object(obj, confirm=True)
+        description = f"attach tag {category.get('name')}/{t['name']} to {shown}"
+        allowed = category.get("associable_types") or []
+        if allowed and object_id["type"] not in allowed:
+            raise InvalidInputError(
+                f"{description}: category {category.get('name')!r} takes only {', '.join(allowed)}"
+            )
+        attached = self._attached_ids(object_id, description)
+        if tag_id in attached:
+            self._ops.logger.info("%s: already attached", description)
+            return
+        if category.get("cardinality") == "SINGLE":
+            tags = self._tags()
+            clash = [
+                tags[i]["name"]
+                for i in attached
+                if tags.get(i, {}).get("category_id") == t["category_id"]
+            ]
+            if clash:
+                raise InvalidStateError(
+                    f"{description}: category {category.get('name')!r} allows one tag per object, "
+                    f"and {shown} has {clash[0]!r}"
+                )
+        self._rest.call(
+            "POST", f"/tagging/tag-association/id:{tag_id}?~action=attach",
+            {"object_id": object_id}, context=description,
+        )  # fmt: skip
+        self._ops.logger.info("%s", description)
+
+    def detach(self, tag: str, obj: Any) -> None:
+        """Detach a tag from an object (nothing if it is not attached)."""
+        tag_id, t, category = self._tag_id(tag)
+        _, object_id, shown = self._object(obj, confirm=True)
+        description = f"detach tag {category.get('name')}/{t['name']} from {shown}"
+        self._rest.call(
+            "POST", f"/tagging/tag-association/id:{tag_id}?~action=detach",
+            {"object_id": object_id}, context=description,
+        )  # fmt: skip
+        self._ops.logger.info("%s", description)
+
+    def _attached_ids(self, object_id: dict[str, str], context: str) -> list[str]:
+        return list(
+            self._rest.call(
+                "POST", "/tagging/tag-association?~action=list-attached-tags",
+                {"object_id": object_id}, context=context,
+            ) or []
+        )  # fmt: skip
+
+    def tags_of(self, obj: Any) -> list[str]:
+        """The tags attached to an object, as "category/name"."""
+        _, object_id, shown = self._object(obj)
+        ids = self._attached_ids(object_id, f"list the tags of {shown}")
+        if not ids:
+            return []
+        tags = self._tags()
+        names = {i: c["name"] for i, c in self._categories().items()}
+        return sorted(
+            f"{names.get(tags[i]['category_id'], '?')}/{tags[i]['name']}" for i in ids if i in tags
+        )
+
+    def objects_with(self, tag: str) -> list[Any]:
+        """The objects a tag is attached to (pyVmomi objects on this connection)."""
+        tag_id, t, category = self._tag_id(tag)
+        refs = self._rest.call(
+            "POST", f"/tagging/tag-association/id:{tag_id}?~action=list-attached-objects", {},
+            context=f"list the objects tagged {category.get('name')}/{t['name']}",
+        ) or []  # fmt: skip
+        inventory = self._ops.index.ready()
+        out = []
+        for ref in refs:
+            entry = inventory.get(ref["id"]) or self._ops.index.refresh(ref["id"], ref["type"])
+            if entry is not None:
+                out.append(self._ops.resolver.obj(entry))
+        return out
+
+    def close(self) -> None:
+        self._rest.close()
+
+
+def _type_names(kind: Any) -> list[str]:
+    """vSphere type names for a kind ("vm"), a pyVmomi type, or a type name itself."""
+    if isinstance(kind, str) and kind[:1].isupper():
+        return [kind]
+    return sorted(kind_for(kind).types)
