@@ -1,18 +1,25 @@
 """A tour of python-vmware-wrapper against the bundled vCenter simulator: `make demo`.
 
-It starts a simulator with TLS and enforced credentials, connects with the certificate
-pinned, and does a day's work by name: clone a template with guest customization, size the
-VM, power it on and wait for VMware Tools, snapshot it, reboot its guest, file it into a
-folder, label it, print the inventory, and clean up.
+It starts a simulator with TLS and enforced credentials and first looks around with the
+`vmw` command. Then, from Python, with the certificate pinned, it does a day's work by name:
+clone a template with guest customization, size the VM, power it on and wait for VMware
+Tools, run a command in the guest, snapshot it, reboot its guest, label it, read its events
+and statistics, work on twenty VMs at once, print the inventory, and clean up.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 from vmware_wrapper import (
     AmbiguousNameError,
     AuthenticationError,
+    BulkResult,
     LinuxCustomization,
     NotFoundError,
     VSphere,
@@ -22,6 +29,20 @@ from vmware_wrapper.testing import Simulator
 
 def step(title: str) -> None:
     print(f"\n== {title}")
+
+
+def shell(sim: Simulator, command: str) -> None:
+    """Run a vmw command line with the simulator's environment; show it and its output."""
+    print(f"  $ {command}")
+    args = shlex.split(command)
+    args[0] = str(Path(sys.executable).with_name("vmw"))  # this environment's vmw
+    done = subprocess.run(
+        args, env={**os.environ, **sim.env}, capture_output=True, text=True, check=False
+    )
+    for line in (done.stdout + done.stderr).splitlines():
+        print(f"    {line}")
+    if done.returncode:
+        print(f"    (exit status {done.returncode})")
 
 
 def table(vs: VSphere, pattern: str = "*") -> None:
@@ -40,8 +61,16 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="  log: %(message)s")
 
     step("Start a vCenter simulator with TLS and enforced credentials")
-    with Simulator(vms_per_pool=2, tls=True, username="admin", password="VMware1!") as sim:
+    with Simulator(vms_per_pool=10, tls=True, username="admin", password="VMware1!") as sim:
         print(f"  {sim.url}  SHA-256 {sim.thumbprint[:23]}...")
+
+        step("From the shell: vmw, configured by VMWARE_* variables (as `vmw sim` prints)")
+        shell(sim, "vmw ls /DC0/host/DC0_C0")
+        shell(sim, "vmw vm ls 'DC0_C0_RP0_VM[0-3]'")
+        shell(sim, "vmw vm off DC0_C0_RP0_VM0 DC0_C0_RP0_VM1")
+        shell(sim, "vmw --json vm info DC0_C0_RP0_VM0")
+        shell(sim, "vmw vm destroy 'DC0_C0_RP0_VM1*'")
+        shell(sim, "vmw vm info DC0_C0_RP0_VM01")
 
         step("Connect, with the certificate pinned by thumbprint")
         with VSphere(sim.host, "admin", "VMware1!", port=sim.port, thumbprint=sim.thumbprint) as vs:
@@ -112,8 +141,23 @@ def main() -> None:
             except NotFoundError as e:
                 print(f"  NotFoundError: {e}")
 
+            step("Twenty VMs at once: ten at a time, one task watch, a result each")
+
+            def progress(done: int, total: int, result: BulkResult) -> None:
+                if done % 5 == 0 or not result.ok:
+                    print(f"  {done:2}/{total}  {result.target}: {result.error or 'done'}")
+
+            # One snapshot task fails; the run goes on and reports it with the others.
+            sim.inject_fault("CreateSnapshot_Task", "InsufficientResourcesFault", in_task=True)
+            logging.getLogger("vmware_wrapper").setLevel(logging.WARNING)  # 20 log lines less
+            results = vs.bulk(
+                "create_snapshot", "DC0_*", name="nightly", concurrency=10, on_progress=progress
+            )
+            logging.getLogger("vmware_wrapper").setLevel(logging.INFO)
+            print(f"  {sum(r.ok for r in results)} of {len(results)} snapshots taken")
+
             step("The inventory, in one bulk read")
-            table(vs)
+            table(vs, "DC0_C0_*")
 
             step("Clean up")
             vs.destroy_vm("/DC0/vm/web-07")

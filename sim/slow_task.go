@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 	vimxml "github.com/vmware/govmomi/vim25/xml"
@@ -72,7 +73,11 @@ func finishLike(task *simulator.Task, rec *httptest.ResponseRecorder) {
 			if done.Info.Error != nil {
 				taskError = *done.Info.Error
 			}
+			hideInnerTask(done.Self)
 			changes = append(changes,
+				// What the stock task is called, as vCenter names it ("VirtualMachine.powerOn").
+				types.PropertyChange{Name: "info.descriptionId", Val: done.Info.DescriptionId},
+				types.PropertyChange{Name: "info.name", Val: done.Info.Name},
 				types.PropertyChange{Name: "info.state", Val: done.Info.State},
 				types.PropertyChange{Name: "info.result", Val: done.Info.Result},
 				types.PropertyChange{Name: "info.error", Val: taskError},
@@ -87,6 +92,28 @@ func finishLike(task *simulator.Task, rec *httptest.ResponseRecorder) {
 		types.PropertyChange{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: faultMessage(fault)}},
 	)
 	simulator.Map.Update(task, changes)
+}
+
+// hideInnerTask takes the stock task that did a slow task's work out of the recent tasks:
+// vCenter shows one task per call, and clients that list recent tasks should see that one.
+func hideInnerTask(inner types.ManagedObjectReference) {
+	instance, ok := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
+	if !ok || instance.Content.TaskManager == nil {
+		return
+	}
+	manager, ok := simulator.Map.Get(*instance.Content.TaskManager).(*simulator.TaskManager)
+	if !ok {
+		return
+	}
+	manager.Lock()
+	defer manager.Unlock()
+	recent := make([]types.ManagedObjectReference, 0, len(manager.RecentTask))
+	for _, r := range manager.RecentTask {
+		if r != inner {
+			recent = append(recent, r)
+		}
+	}
+	simulator.Map.Update(manager, []types.PropertyChange{{Name: "recentTask", Val: recent}})
 }
 
 // ownSession is a session the extensions keep with the simulator, to act on its behalf.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import ssl
 import time
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -64,3 +68,50 @@ WATCH_METHODS = {
 def foreground_calls(sim: Any) -> dict[str, int]:
     """The simulator's SOAP call counts, without the inventory watch's own calls."""
     return {m: n for m, n in sim.call_counts().items() if m not in WATCH_METHODS}
+
+
+def property_of_all(si: Any, vimtype: Any, path: str) -> dict[str, Any]:
+    """name -> one property, for every object of a type, in one plain pyVmomi retrieval."""
+    content = si.content
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vimtype], True)
+    pc = vim.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[
+            pc.ObjectSpec(
+                obj=view,
+                skip=True,
+                selectSet=[pc.TraversalSpec(path="view", type=vim.view.ContainerView)],
+            )
+        ],
+        propSet=[pc.PropertySpec(type=vimtype, pathSet=["name", path])],
+    )
+    try:
+        found: dict[str, Any] = {}
+        result = content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
+        while result is not None:
+            for item in result.objects:
+                props = {p.name: p.val for p in item.propSet}
+                found[props["name"]] = props.get(path)
+            if not result.token:
+                break
+            result = content.propertyCollector.ContinueRetrievePropertiesEx(result.token)
+        return found
+    finally:
+        view.Destroy()
+
+
+def rest(sim: Any, method: str, path: str, body: Any = None) -> Any:
+    """Plain REST calls to the simulator's tagging endpoint, independent of the library."""
+    base = f"{sim.protocol}://{sim.host}:{sim.port}/rest/com/vmware/cis"
+    context = ssl.create_default_context(cafile=sim.ca_file) if sim.tls else None
+    login = urllib.request.Request(base + "/session", method="POST")
+    token = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
+    login.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(login, context=context) as r:
+        session = json.load(r)["value"]
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("vmware-api-session-id", session)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, context=context) as r:
+        return json.load(r).get("value")

@@ -42,6 +42,8 @@ ADDITIONS = {
     "GuestResult",
     "GuestProcess",
     "EventInfo",
+    "BulkResult",
+    "InventoryItem",
 }
 
 

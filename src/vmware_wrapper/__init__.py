@@ -4,10 +4,11 @@ from vmware_wrapper import VSphere
 with VSphere.from_env() as vs: ...
 """
 
+from ._bulk import BulkResult
 from ._customization import LinuxCustomization, WindowsCustomization
 from ._events import EventInfo
 from ._guest import Guest, GuestProcess, GuestResult
-from ._models import SnapshotInfo, VMInfo
+from ._models import InventoryItem, SnapshotInfo, VMInfo
 from ._names import to_ascii
 from ._tasks import Handle, TaskHandle, TaskProgress
 from ._vsphere import VSphere
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
+    "BulkResult",
     "ConnectError",
     "EventInfo",
     "Guest",
@@ -41,6 +43,7 @@ __all__ = [
     "Handle",
     "InvalidInputError",
     "InvalidStateError",
+    "InventoryItem",
     "LinuxCustomization",
     "NotFoundError",
     "OperationTimeout",

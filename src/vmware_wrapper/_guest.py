@@ -263,6 +263,10 @@ class Guest:
         if shell:
             return "/bin/sh", f"-c {shlex.quote(f'{program} {arguments}'.strip())} {redirect}"
         # Linux tools run "program arguments" through the shell: redirection works.
+        if "/" not in program:
+            # The tools want an absolute program path; a bare name is looked up on the
+            # guest's PATH as a shell would, by env(1).
+            return "/usr/bin/env", f"{shlex.quote(program)} {arguments} {redirect}"
         return program, f"{arguments} {redirect}".strip()
 
     def _wait_for_exit(self, pid: int, description: str, deadline: float | None) -> int:

@@ -41,3 +41,13 @@ class SnapshotInfo:
     moid: str  # managed object id, e.g. "snapshot-123"
     power_state: str  # the VM's power state when it was taken
     quiesced: bool
+
+
+@dataclass(frozen=True)
+class InventoryItem:
+    """An object of the inventory, by name and path."""
+
+    name: str  # as people read it
+    type: str  # its vSphere type, e.g. "VirtualMachine"
+    path: str
+    moid: str

@@ -24,7 +24,7 @@ from ._names import looks_like_uuid, normalize_uuid, unescape_name
 from ._retrieve import ObjectSource, Ref, retrieve
 from ._session import Session
 from ._vmomi import ManagedObject, vim, vmodl
-from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
+from .errors import AmbiguousNameError, InvalidInputError, NotFoundError, VSphereError
 
 T = TypeVar("T")
 
@@ -104,6 +104,50 @@ class Resolver:
                 return entry
             self.index.refresh_many([*current, Ref(entry.type, entry.moid)])
         return self.entry(kind, ref)
+
+    def confirmed_many(self, kind: Kind, refs: list[Any]) -> list[Entry | VSphereError]:
+        """confirmed() for many references with one read of the server's names: an entry,
+        or the error that reference gets, per reference (a bulk run records those)."""
+        results: list[Entry | VSphereError] = []
+        bare: dict[str, Entry] = {}
+        for ref in refs:
+            try:
+                entry = self.entry(kind, ref)
+            except VSphereError as e:
+                results.append(e)
+                continue
+            results.append(entry)
+            if isinstance(ref, str) and "/" not in ref and ref.strip() != entry.moid:
+                bare[ref.strip()] = entry
+        if not bare:
+            return results
+        with translating(f"look up {len(bare)} {kind.label} names"):
+            by_name: dict[str, list[Ref]] = {}
+            for o in retrieve(
+                self.session.stub,
+                self.session.content.propertyCollector._moId,
+                {t: ("name",) for t in kind.types},
+                ObjectSource.container_view(self.index.container_view()),
+            ):
+                name = o.props.get("name") or ""
+                for key in {name, unescape_name(name)}:
+                    by_name.setdefault(key, []).append(Ref(o.type, o.moid))
+            stale: set[Ref] = set()
+            for name, entry in bare.items():
+                current = set(by_name.get(name, [])) | set(by_name.get(entry.name, []))
+                if {r.value for r in current} != {entry.moid}:
+                    stale |= current | {Ref(entry.type, entry.moid)}
+            if not stale:
+                return results
+            self.index.refresh_many(sorted(stale))
+        # Some names changed meanwhile: look those up again in the refreshed index.
+        for i, ref in enumerate(refs):
+            if isinstance(ref, str) and ref.strip() in bare:
+                try:
+                    results[i] = self.entry(kind, ref)
+                except VSphereError as e:
+                    results[i] = e
+        return results
 
     def by_uuid(self, uuid: str) -> Entry:
         """The VM with this BIOS or instance uuid."""

@@ -107,6 +107,9 @@ def create_snapshot(
     entry, obj = ops.vm(vm, confirm=True)
     vm_name = ops.name(entry)
     context = f"snapshot {vm_name} as {name!r}"
+    if ops.read(obj, ["config.template"], context)["config.template"]:
+        # vCenter refuses snapshots of templates; say so before sending anything.
+        raise InvalidStateError(f"{context}: it is a template (mark_as_vm first)")
 
     def info(snapshot: Any, deadline: float | None) -> SnapshotInfo:
         trees, current = _tree(ops, obj, context)

@@ -104,11 +104,11 @@ class TaskEngine:
         started = start is None
         while True:
             generation = self.session.generation
-            collector = self._collector()
+            collector = self.collector()
             try:
                 property_filter = collector.CreateFilter(spec, True)
             except vmodl.fault.ManagedObjectNotFound:
-                if self.session.generation == generation and collector is self._collector():
+                if self.session.generation == generation and collector is self.collector():
                     raise  # the object itself is gone
                 continue
             version = ""
@@ -127,6 +127,11 @@ class TaskEngine:
                                 for change in object_update.changeSet or []:
                                     removed = change.op in ("remove", "indirectRemove")
                                     values[change.name] = None if removed else change.val
+                                # Every state the server reports is judged, not only the
+                                # last of an update: one update can hold a VM's tools both
+                                # stopping and running again (a quick reboot).
+                                if started and until(values):
+                                    return values
                     if not started and start is not None:
                         started = True
                         start()
@@ -163,9 +168,20 @@ class TaskEngine:
             self._wait_with_filter(pending, deadline, on_progress)
             pending = [t for t in pending if not t.finished]
         infos = [t.info for t in tracked]
+        self.finished(infos)
+        return infos
+
+    def finished(self, infos: list[Any]) -> None:
+        """Tell whoever follows finished tasks (the inventory index) about these."""
         if self._after is not None:
             self._after(infos)
-        return infos
+
+    def infos(self, tasks: Sequence[Any]) -> dict[str, Any]:
+        """The current info of each task (one bulk read): task id -> TaskInfo."""
+        tracked = [_Tracked(task, "") for task in tasks]
+        if tracked:
+            self._read_infos(tracked)
+        return {t.task._moId: t.info for t in tracked if t.info is not None}
 
     def _read_infos(self, tracked: list[_Tracked]) -> None:
         """One bulk read of the tasks' info."""
@@ -197,7 +213,7 @@ class TaskEngine:
         Returns early (to be called again) if the session was replaced meanwhile.
         """
         generation = self.session.generation
-        collector = self._collector()
+        collector = self.collector()
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[pc.ObjectSpec(obj=t.task) for t in pending],
@@ -241,7 +257,7 @@ class TaskEngine:
                 with contextlib.suppress(Exception):
                     property_filter.DestroyPropertyFilter()
 
-    def _collector(self) -> Any:
+    def collector(self) -> Any:
         """This thread's own property collector, made again after each login."""
         collector = getattr(self._local, "collector", None)
         if collector is None or self._local.generation != self.session.generation:
@@ -316,6 +332,12 @@ class TaskHandle(Handle):
     @property
     def id(self) -> str:
         return str(self.task._moId)
+
+    def known(self, info: Any) -> None:
+        """The task's final info, learnt elsewhere (a bulk run's shared filter)."""
+        if self._info is None:
+            self._info = info
+            self.engine.finished([info])
 
     def wait(
         self, timeout: float | None = None, on_progress: ProgressCallback | None = None

@@ -13,11 +13,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from . import _events, _fields, _hardware, _placement, _power, _provision, _snapshots, _stats
+from . import (
+    _bulk,
+    _events,
+    _fields,
+    _hardware,
+    _placement,
+    _power,
+    _provision,
+    _snapshots,
+    _stats,
+)
+from ._bulk import BulkProgress, BulkResult
 from ._customization import LinuxCustomization, WindowsCustomization
 from ._env import REQUIRED_ENV, settings_from_env
 from ._events import EventInfo
@@ -25,7 +36,7 @@ from ._faults import task_error, translating
 from ._guest import Guest
 from ._index import InventoryIndex
 from ._inventory import KINDS, Entry, kind_for
-from ._models import SnapshotInfo, VMInfo
+from ._models import InventoryItem, SnapshotInfo, VMInfo
 from ._ops import Ops
 from ._resolver import Gone, Resolver, shown
 from ._session import ConnectionSettings, Session
@@ -35,7 +46,7 @@ from ._tasks import ProgressCallback, TaskEngine
 from ._tls import TLSPolicy
 from ._vminfo import read_vm_infos
 from ._vmomi import vim
-from .errors import InvalidInputError
+from .errors import InvalidInputError, NotFoundError, VSphereError
 
 __all__ = ["VSphere", "settings_from_env"]
 
@@ -179,6 +190,28 @@ class VSphere:
         """The inventory path of an object, e.g. "/DC0/vm/web/app01"."""
         return self._resolver.path(self._resolver.entry(KINDS["entity"], obj))
 
+    def list_children(self, path: Any = "/") -> list[InventoryItem]:
+        """What an inventory folder (or datacenter, cluster, pool...) holds, by name."""
+        inventory = self._index.ready()
+        if isinstance(path, str) and path.strip() in ("", "/"):
+            moid = inventory.root or ""
+        else:
+            moid = self._resolver.entry(KINDS["entity"], path).moid
+        children = sorted(inventory.children(moid), key=lambda e: (e.display_name, e.moid))
+        return [self._item(e) for e in children]
+
+    def find_items(self, vimtype: Any, pattern: str = "*") -> list[InventoryItem]:
+        """Like find(), as InventoryItem records (name, type, path, id)."""
+        kind = kind_for(vimtype)
+        if not isinstance(pattern, str):
+            raise InvalidInputError(f"a pattern is a string, not {pattern!r}")
+        return [self._item(e) for e in self._index.find(kind, pattern)]
+
+    def _item(self, entry: Entry) -> InventoryItem:
+        return InventoryItem(
+            entry.display_name, entry.type, self._index.inventory.path(entry.moid), entry.moid
+        )
+
     def list_vms(self, pattern: str = "*") -> list[VMInfo]:
         """VMInfo for every VM and template whose name (or path) matches; one bulk read."""
         if not isinstance(pattern, str):
@@ -199,6 +232,21 @@ class VSphere:
             return infos[0]
 
         return self._resolver.with_fresh(KINDS["vm"], vm, f"read VM {shown(vm)}", read)
+
+    def vm_infos(self, vms: Sequence[Any]) -> list[VMInfo]:
+        """Fresh VMInfo of several VMs, in the order given; one bulk read for all."""
+        if isinstance(vms, (str, bytes)) or not isinstance(vms, Sequence):
+            raise InvalidInputError(f"vm_infos takes a list of VMs, not {vms!r}")
+        entries = [self._resolver.entry(KINDS["vm"], vm) for vm in vms]
+        with translating("read VMs"):
+            infos = read_vm_infos(
+                self._session, self._index.inventory, entries, self._index.container_view()
+            )
+        if len(infos) < len(entries):
+            found = {info.moid for info in infos}
+            gone = [shown(vm) for vm, e in zip(vms, entries, strict=True) if e.moid not in found]
+            raise NotFoundError(f"no longer there: {', '.join(gone)}")
+        return infos
 
     # -- power -----------------------------------------------------------------------------
 
@@ -496,6 +544,72 @@ class VSphere:
     ) -> dict[str, list[tuple[str, float]]]:
         """Real-time samples of a VM or host: metric name -> [(ISO time, value), ...]."""
         return _stats.stats(self._ops, self._counters, obj, metrics, samples=samples)
+
+    # -- many at once ----------------------------------------------------------------------
+
+    def bulk(
+        self,
+        operation: str | Callable[..., Any],
+        selection: Any,
+        *,
+        concurrency: int = 10,
+        timeout: float | None = None,
+        on_progress: BulkProgress | None = None,
+        **kwargs: Any,
+    ) -> list[BulkResult]:
+        """Run an operation ("power_on", "shutdown", "create_snapshot", ... or a callable
+        taking a target and wait=False) on many targets, at most ``concurrency`` at a time.
+
+        ``selection``: a list of names, paths, ids or objects; a glob over VM names or paths;
+        or a folder path (every VM below it). Returns a BulkResult per target, in order;
+        failures are recorded, never raised, and the other targets go on. ``timeout`` applies
+        to each target; ``on_progress(done, total, result)`` follows along.
+        """
+        if callable(operation):
+            method: Any = operation
+            name = getattr(operation, "__name__", "operation")
+        else:
+            method = getattr(self, operation, None) if isinstance(operation, str) else None
+            name = str(operation)
+            _bulk.check_operation(name, method)
+        targets = _bulk.select(self._ops, selection)
+        if _bulk.acts_on_vms(method):
+            # Names confirmed against the server once for all, not once per operation.
+            found = self._resolver.confirmed_many(KINDS["vm"], [ref for _, ref in targets])
+            targets = [
+                (label, e if isinstance(e, VSphereError) else self._resolver.obj(e))
+                for (label, _), e in zip(targets, found, strict=True)
+            ]
+
+        def start(ref: Any) -> Any:
+            if isinstance(ref, VSphereError):
+                raise ref  # this target's name did not resolve; recorded as its result
+            return method(ref, wait=False, **kwargs)
+
+        results = _bulk.run(
+            self._ops,
+            start,
+            targets,
+            concurrency=concurrency,
+            timeout=timeout,
+            on_progress=on_progress,
+            prefetch=self._prefetch_vms if name in _bulk.READS_VM_STATE_FIRST else None,
+        )
+        self.logger.info("%s on %d targets: %s", name, len(targets), _bulk.summary(results))
+        return results
+
+    def _prefetch_vms(self, refs: list[Any]) -> None:
+        vms = []
+        for ref in refs:
+            try:
+                vms.append(self._ops.resolver.obj(self._ops.resolver.entry(KINDS["vm"], ref)))
+            except VSphereError:
+                continue  # its operation reports it
+        self._ops.prefetch(vms)
+
+    def select_vms(self, selection: Any) -> list[str]:
+        """What a bulk selection names: the targets as given, or the VMs' paths."""
+        return [label for label, _ in _bulk.select(self._ops, selection)]
 
     # -- tasks -----------------------------------------------------------------------------
 

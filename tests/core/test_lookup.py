@@ -148,6 +148,19 @@ def test_list_vms_is_one_bulk_read(vsphere, vsphere_simulator, si):
     assert vsphere.list_vms("no-such-*") == []
 
 
+def test_vm_infos_of_several_is_one_bulk_read(vsphere, vsphere_simulator):
+    names = ["DC0_H0_VM1", "/DC0/vm/DC0_C0_RP0_VM0", "DC0_H0_VM0"]
+    vsphere.list_vms()  # the index is loaded
+    vsphere_simulator.reset_call_counts()
+    infos = vsphere.vm_infos(names)
+    assert foreground_calls(vsphere_simulator) == {"RetrievePropertiesEx": 1}
+    assert infos == [vsphere.vm_info(name) for name in names]
+    with pytest.raises(InvalidInputError):
+        vsphere.vm_infos("DC0_H0_VM0")
+    with pytest.raises(NotFoundError):
+        vsphere.vm_infos(["DC0_H0_VM0", "no-such-vm"])
+
+
 def test_refresh_rereads_one_object(vsphere, vsphere_simulator):
     vsphere.get_vm("DC0_H0_VM0")
     vsphere_simulator.reset_call_counts()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import find_vm
 from vmware_wrapper import AmbiguousNameError, InvalidStateError, NotFoundError
 
 
@@ -107,3 +108,13 @@ def test_misses_and_empty_trees(vsphere, fresh_vm):
     vsphere.create_snapshot(fresh_vm.name, "one")
     with pytest.raises(NotFoundError, match="no snapshot 'two'"):
         vsphere.remove_snapshot(fresh_vm.name, "two")
+
+
+def test_a_template_cannot_be_snapshotted(vsphere, si):
+    template = vsphere.clone_vm("DC0_H0_VM0", "snapshot-template", template=True)
+    try:
+        with pytest.raises(InvalidStateError, match="template"):
+            vsphere.create_snapshot("snapshot-template", "nope")
+        assert find_vm(si, "snapshot-template").snapshot is None
+    finally:
+        vsphere.destroy_vm(template, allow_template=True)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import itertools
-import json
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from pyVmomi import vim
 
+from tests.helpers import rest
 from vmware_wrapper import (
     AmbiguousNameError,
     InvalidInputError,
@@ -19,22 +17,6 @@ from vmware_wrapper import (
 )
 
 _seq = itertools.count()
-
-
-def rest(sim, method, path, body=None):
-    """Plain REST reads of the simulator's tagging endpoint, independent of the library."""
-    base = f"{sim.protocol}://{sim.host}:{sim.port}/rest/com/vmware/cis"
-    login = urllib.request.Request(base + "/session", method="POST")
-    token = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
-    login.add_header("Authorization", f"Basic {token}")
-    with urllib.request.urlopen(login) as r:
-        session = json.load(r)["value"]
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("vmware-api-session-id", session)
-    request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request) as r:
-        return json.load(r).get("value")
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""The vmw command: vSphere by name, from the shell (see ``vmw --help``)."""

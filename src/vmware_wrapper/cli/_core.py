@@ -1,0 +1,205 @@
+"""What every vmw command shares: the connection, output (tables or JSON), errors, prompts.
+
+The CLI speaks only to the library's public API; it never imports pyVmomi.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .. import errors
+from .._vsphere import VSphere
+
+# Exit status by error family: what the caller should do next differs by family.
+EXIT_CODES: list[tuple[type[BaseException], int]] = [
+    (errors.GuestOperationError, 10),
+    (errors.OperationTimeout, 9),
+    (errors.TaskError, 8),
+    (errors.InvalidStateError, 7),
+    (errors.ConnectError, 6),
+    (errors.AuthenticationError, 5),
+    (errors.PermissionDeniedError, 5),
+    (errors.AmbiguousNameError, 4),
+    (errors.NotFoundError, 3),
+    (errors.InvalidInputError, 2),
+    (errors.VSphereError, 1),
+]
+PARTIAL_FAILURE = 1  # some targets of a command failed
+
+ENVIRONMENT_HELP = """\b
+Environment (as Ansible's modules and govc use it):
+  VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD, VMWARE_PORT,
+  VMWARE_VALIDATE_CERTS (false: skip certificate checks), VMWARE_THUMBPRINT;
+  or GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD, GOVC_INSECURE.
+"""
+
+
+def examples(*lines: str) -> str:
+    """A command's epilog of examples, kept as written (click rewraps paragraphs without \\b)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class Context:
+    """The command line's state: options, the connection (made on first use), output."""
+
+    def __init__(self, options: dict[str, Any], as_json: bool, debug: bool) -> None:
+        self.options = options
+        self.as_json = as_json
+        self.debug = debug
+        self._vs: VSphere | None = None
+        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    @property
+    def vs(self) -> VSphere:
+        if self._vs is None:
+            overrides = {k: v for k, v in self.options.items() if v is not None}
+            self._vs = VSphere.from_env(**overrides)
+        return self._vs
+
+    def close(self) -> None:
+        if self._vs is not None:
+            self._vs.close()
+
+    # -- output ----------------------------------------------------------------------------
+
+    def emit(self, data: Any) -> None:
+        """Records (dataclasses) or plain data, as JSON on stdout."""
+        click.echo(json.dumps(to_json(data), indent=2, sort_keys=True))
+
+    def table(self, rows: Sequence[Any], columns: Sequence[tuple[str, str]]) -> None:
+        """Records as JSON (with --json) or as a table: columns are (header, field)."""
+        if self.as_json:
+            self.emit(list(rows))
+            return
+        cells = [[_cell(getattr(row, f)) for _, f in columns] for row in rows]
+        headers = [header for header, _ in columns]
+        if not self.out.is_terminal:
+            # Into a pipe or a file: every character of every cell (paths can be long),
+            # aligned, no trailing blanks: what grep, awk and cut expect.
+            widths = [max(len(c) for c in column) for column in zip(headers, *cells, strict=True)]
+            for line in [headers, *cells]:
+                text = "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+                click.echo(text.rstrip())
+            return
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        for header in headers:
+            table.add_column(header, overflow="fold")  # wrapped, never cut short
+        for line in cells:
+            table.add_row(*line)
+        self.out.print(table)
+
+    def fail(self, message: str, code: int) -> NoReturn:
+        self.err.print(f"vmw: {message}", markup=False)
+        raise SystemExit(code)
+
+    def _shows_progress(self) -> bool:
+        # Only for a person watching: never into pipes, logs or JSON consumers.
+        return sys.stderr.isatty() and not self.as_json
+
+    @contextmanager
+    def working(self, description: str) -> Iterator[None]:
+        """A spinner on a terminal while one long operation runs; silent otherwise."""
+        if not self._shows_progress():
+            yield
+            return
+        with self.err.status(description):
+            yield
+
+    @contextmanager
+    def progress(self, description: str, total: int) -> Iterator[Callable[[int, int, Any], None]]:
+        """A progress bar on a terminal for several targets (a spinner for one)."""
+        if not self._shows_progress() or total < 2:
+            with self.working(description):
+                yield lambda done, total, result: None
+            return
+        columns = (TextColumn(description), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=self.err, transient=True) as bar:
+            task = bar.add_task(description, total=total)
+            yield lambda done, total, result: bar.update(task, completed=done)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)
+
+
+def to_json(value: Any) -> Any:
+    """Library records as plain JSON: dataclasses by their fields, errors by their message."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_json(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in ("exception", "result")
+        }
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(getattr(value, "_moId", value))
+
+
+def exit_code(error: BaseException) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(error, cls):
+            return code
+    return 1
+
+
+def obj(ctx: click.Context) -> Context:
+    """The command line's state, which the top-level group made."""
+    cx = ctx.find_object(Context)
+    if cx is None:
+        raise RuntimeError("vmw: a command ran outside the vmw group")
+    return cx
+
+
+def confirm(cx: Context, plan: list[str], action: str, yes: bool, dry_run: bool = False) -> bool:
+    """Show what a destructive command will do (``plan``, one line per change); ask whether
+    to ``action`` ("destroy 3 VMs") unless --yes. False: do nothing."""
+    for line in plan:
+        cx.err.print(f"  {line}", markup=False)
+    if dry_run:
+        cx.err.print("(dry run: nothing done)")
+        return False
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        cx.fail(f"not confirmed: pass --yes to {action} (no terminal to ask)", 2)
+    return click.confirm(f"{action[:1].upper()}{action[1:]}?", default=False, err=True)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def report(cx: Context, results: Sequence[Any], what: str) -> None:
+    """The outcome of a command on several targets: one line per failure, a JSON list, and
+    a non-zero exit status if any failed."""
+    if cx.as_json:
+        cx.emit(list(results))
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        cx.err.print(f"vmw: {r.target}: {r.error}", markup=False)
+    if not cx.as_json and not failed and len(results) > 1:
+        cx.err.print(f"{what}: {len(results)} done", markup=False)
+    if failed:
+        if len(failed) < len(results):
+            raise SystemExit(PARTIAL_FAILURE)
+        # All failed: the status of the first failure's family.
+        raise SystemExit(exit_code(failed[0].exception or errors.VSphereError("")))

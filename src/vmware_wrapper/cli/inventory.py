@@ -1,0 +1,146 @@
+"""vmw ls, find, folder, field, notes, events."""
+
+from __future__ import annotations
+
+import click
+
+from ._core import Context, examples, obj
+
+KINDS = (
+    "vm",
+    "template",
+    "host",
+    "cluster",
+    "datastore",
+    "network",
+    "folder",
+    "pool",
+    "datacenter",
+)
+ITEM_COLUMNS = (("NAME", "name"), ("TYPE", "type"), ("PATH", "path"))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(ls)
+    group.add_command(find)
+    group.add_command(folder)
+    group.add_command(field)
+    group.add_command(notes)
+    group.add_command(events)
+
+
+@click.command(epilog=examples("vmw ls", "vmw ls /DC1/vm/web"))
+@click.argument("path", default="/")
+@click.pass_context
+def ls(ctx: click.Context, path: str) -> None:
+    """List what an inventory path holds."""
+    cx: Context = obj(ctx)
+    cx.table(cx.vs.list_children(path), ITEM_COLUMNS)
+
+
+@click.command(epilog=examples("vmw find --type vm 'web-*'", "vmw find --type datastore"))
+@click.option("--type", "kind", type=click.Choice(KINDS), help="only this kind")
+@click.argument("pattern", default="*")
+@click.pass_context
+def find(ctx: click.Context, kind: str | None, pattern: str) -> None:
+    """Find objects by name (a glob), or by path when the pattern has a '/'."""
+    cx: Context = obj(ctx)
+    cx.table(cx.vs.find_items(kind or "entity", pattern), ITEM_COLUMNS)
+
+
+@click.group()
+def folder() -> None:
+    """Folders."""
+
+
+@folder.command("create", epilog=examples("vmw folder create /DC1/vm/web/prod"))
+@click.argument("path")
+@click.pass_context
+def folder_create(ctx: click.Context, path: str) -> None:
+    """Make a folder and any missing parents (no error if it exists)."""
+    cx: Context = obj(ctx)
+    made = cx.vs.create_folder(path)
+    item = cx.vs.find_items("folder", cx.vs.path_of(made))[0]
+    if cx.as_json:
+        cx.emit(item)
+    else:
+        click.echo(item.path)
+
+
+@click.group()
+def field() -> None:
+    """Custom fields (custom attributes)."""
+
+
+@field.command("ls")
+@click.argument("target")
+@click.pass_context
+def field_ls(ctx: click.Context, target: str) -> None:
+    """The custom fields of an object."""
+    cx: Context = obj(ctx)
+    values = cx.vs.get_custom_fields(target)
+    if cx.as_json:
+        cx.emit(values)
+        return
+    for name in sorted(values):
+        click.echo(f"{name}\t{values[name]}")
+
+
+@field.command("set", epilog=examples("vmw field set web-07 owner team-web"))
+@click.argument("target")
+@click.argument("name")
+@click.argument("value")
+@click.pass_context
+def field_set(ctx: click.Context, target: str, name: str, value: str) -> None:
+    """Set a custom field of an object (defining the field if needed)."""
+    obj(ctx).vs.set_custom_field(target, name, value)
+
+
+@click.group()
+def notes() -> None:
+    """VM notes (annotations)."""
+
+
+@notes.command("set")
+@click.argument("vm")
+@click.argument("text")
+@click.pass_context
+def notes_set(ctx: click.Context, vm: str, text: str) -> None:
+    """Set a VM's notes."""
+    obj(ctx).vs.set_notes(vm, text)
+
+
+@notes.command("get")
+@click.argument("vm")
+@click.pass_context
+def notes_get(ctx: click.Context, vm: str) -> None:
+    """Show a VM's notes."""
+    cx: Context = obj(ctx)
+    text = cx.vs.get_notes(vm)
+    if cx.as_json:
+        cx.emit({"notes": text})
+    else:
+        click.echo(text)
+
+
+@click.command(
+    epilog=examples("vmw events --limit 20", "vmw events web-07 --type VmPoweredOnEvent")
+)
+@click.argument("target", required=False)
+@click.option("--limit", default=25, show_default=True, help="how many, newest first")
+@click.option("--type", "types", multiple=True, help="only events of this type (repeatable)")
+@click.pass_context
+def events(ctx: click.Context, target: str | None, limit: int, types: tuple[str, ...]) -> None:
+    """Recent events of an object (or of everything)."""
+    cx: Context = obj(ctx)
+    found = cx.vs.events(target, limit=limit, types=list(types) or None)
+    cx.table(
+        found,
+        (
+            ("TIME", "time"),
+            ("TYPE", "type"),
+            ("OBJECT", "object_name"),
+            ("USER", "user"),
+            ("MESSAGE", "message"),
+        ),
+    )

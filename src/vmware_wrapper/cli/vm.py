@@ -1,0 +1,268 @@
+"""vmw vm: list, inspect, power, clone, resize, rename, move and destroy VMs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ._core import Context, confirm, examples, obj, plural, report
+
+VM_COLUMNS = (
+    ("NAME", "name"),
+    ("POWER", "power_state"),
+    ("CPUS", "cpus"),
+    ("MEMORY MB", "memory_mb"),
+    ("IP", "ip_address"),
+    ("HOST", "host"),
+    ("PATH", "path"),
+)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(vm)
+
+
+@click.group()
+def vm() -> None:
+    """Virtual machines."""
+
+
+def targets(cx: Context, names: tuple[str, ...]) -> list[str]:
+    """The VMs several arguments name: names, paths, ids, globs, folders."""
+    out: list[str] = []
+    for name in names:
+        out += cx.vs.select_vms(name)
+    return out
+
+
+@vm.command(
+    "ls", epilog=examples("vmw vm ls", "vmw vm ls 'web-*'", "vmw --json vm ls '/DC1/vm/web/*'")
+)
+@click.argument("pattern", default="*")
+@click.pass_context
+def vm_ls(ctx: click.Context, pattern: str) -> None:
+    """List VMs and templates (a glob over names, or paths with a '/')."""
+    cx: Context = obj(ctx)
+    cx.table(cx.vs.list_vms(pattern), VM_COLUMNS)
+
+
+@vm.command("info")
+@click.argument("vms", nargs=-1, required=True)
+@click.pass_context
+def vm_info(ctx: click.Context, vms: tuple[str, ...]) -> None:
+    """Everything about some VMs."""
+    cx: Context = obj(ctx)
+    infos = cx.vs.vm_infos(targets(cx, vms))
+    if cx.as_json:
+        cx.emit(infos)
+        return
+    for i, info in enumerate(infos):
+        if i:
+            click.echo()
+        for key, value in vars(info).items():
+            click.echo(f"{key + ':':22}{'' if value is None else value}")
+
+
+def _bulk(
+    cx: Context, operation: str, names: tuple[str, ...], concurrency: int, **kwargs: Any
+) -> None:
+    chosen = targets(cx, names)
+    with cx.progress(operation.replace("_", " "), len(chosen)) as progress:
+        results = cx.vs.bulk(
+            operation, chosen, concurrency=concurrency, on_progress=progress, **kwargs
+        )
+    report(cx, results, operation.replace("_", " "))
+
+
+def power_command(name: str, operation: str, summary: str, **extra: Any) -> click.Command:
+    @click.argument("vms", nargs=-1, required=True)
+    @click.option("--timeout", type=float, help="seconds, for each VM")
+    @click.option("--concurrency", default=10, show_default=True, help="VMs at a time")
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        /,
+        vms: tuple[str, ...],
+        timeout: float | None,
+        concurrency: int,
+        **options: Any,
+    ) -> None:
+        _bulk(obj(ctx), operation, vms, concurrency, timeout=timeout, **options)
+
+    command.__doc__ = summary
+    decorated: Any = command
+    for option in extra.get("options", []):
+        decorated = option(decorated)
+    return vm.command(
+        name, epilog=examples(f"vmw vm {name} web-07", f"vmw vm {name} 'web-*' --concurrency 20")
+    )(decorated)
+
+
+power_command(
+    "on",
+    "power_on",
+    "Power VMs on.",
+    options=[click.option("--wait-for-tools", is_flag=True, help="until VMware Tools run")],
+)
+power_command("off", "power_off", "Power VMs off (hard).")
+power_command(
+    "shutdown",
+    "shutdown",
+    "Shut the guests down; wait until the VMs are off.",
+    options=[click.option("--force-after", type=float, help="then power off hard, seconds")],
+)
+power_command("reboot", "reboot", "Reboot the guests; wait until their tools are back.")
+power_command("reset", "reset", "Reset VMs (hard).")
+power_command("suspend", "suspend", "Suspend VMs.")
+
+
+@vm.command(
+    "clone",
+    epilog=examples(
+        "vmw vm clone tmpl-ubuntu web-07 --folder /DC1/vm/web --cluster C1 --cpus 4 --power-on"
+    ),
+)
+@click.argument("source")
+@click.argument("name")
+@click.option("--folder", help="folder path (default: the source's)")
+@click.option("--host")
+@click.option("--cluster")
+@click.option("--pool", help="resource pool")
+@click.option("--datastore")
+@click.option("--cpus", type=int)
+@click.option("--memory-mb", type=int)
+@click.option("--power-on", is_flag=True)
+@click.option("--template", is_flag=True, help="make the clone a template")
+@click.pass_context
+def vm_clone(
+    ctx: click.Context,
+    source: str,
+    name: str,
+    folder: str | None,
+    host: str | None,
+    cluster: str | None,
+    pool: str | None,
+    datastore: str | None,
+    cpus: int | None,
+    memory_mb: int | None,
+    power_on: bool,
+    template: bool,
+) -> None:
+    """Clone a VM or template."""
+    cx: Context = obj(ctx)
+    with cx.working(f"clone {source} as {name}"):
+        clone = cx.vs.clone_vm(
+            source,
+            name,
+            folder=folder,
+            host=host,
+            cluster=cluster,
+            resource_pool=pool,
+            datastore=datastore,
+            cpus=cpus,
+            memory_mb=memory_mb,
+            power_on=power_on,
+            template=template,
+        )
+    info = cx.vs.vm_info(clone)
+    if cx.as_json:
+        cx.emit(info)
+    else:
+        click.echo(info.path)
+
+
+@vm.command(
+    "reconfig", epilog=examples("vmw vm reconfig web-07 --cpus 4 --memory-mb 8192 --disk-gb 80")
+)
+@click.argument("vm_name", metavar="VM")
+@click.option("--cpus", type=int)
+@click.option("--memory-mb", type=int)
+@click.option("--cores-per-socket", type=int)
+@click.option("--disk-gb", type=float, help="grow the first disk to this size")
+@click.option("--network", help="connect the first NIC to this port group")
+@click.pass_context
+def vm_reconfig(
+    ctx: click.Context,
+    vm_name: str,
+    cpus: int | None,
+    memory_mb: int | None,
+    cores_per_socket: int | None,
+    disk_gb: float | None,
+    network: str | None,
+) -> None:
+    """Change a VM's CPUs, memory, disk size or network."""
+    cx: Context = obj(ctx)
+    with cx.working(f"reconfigure {vm_name}"):
+        cx.vs.reconfigure_vm(
+            vm_name,
+            cpus=cpus,
+            memory_mb=memory_mb,
+            cores_per_socket=cores_per_socket,
+            disk_gb=disk_gb,
+            network=network,
+        )
+    if cx.as_json:
+        cx.emit(cx.vs.vm_info(vm_name))
+
+
+@vm.command("destroy", epilog=examples("vmw vm destroy web-07", "vmw vm destroy 'test-*' --yes"))
+@click.argument("vms", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="do not ask")
+@click.option("--dry-run", is_flag=True, help="only show what would be destroyed")
+@click.option("--allow-template", is_flag=True, help="templates too")
+@click.option("--concurrency", default=10, show_default=True)
+@click.pass_context
+def vm_destroy(
+    ctx: click.Context,
+    vms: tuple[str, ...],
+    yes: bool,
+    dry_run: bool,
+    allow_template: bool,
+    concurrency: int,
+) -> None:
+    """Destroy VMs (powered off first). Asks first, unless --yes."""
+    cx: Context = obj(ctx)
+    chosen = targets(cx, vms)
+    plan = [
+        f"destroy {info.path} ({'template' if info.is_template else info.power_state})"
+        for info in cx.vs.vm_infos(chosen)
+    ]
+    if not confirm(cx, plan, f"destroy {plural(len(chosen), 'VM')}", yes, dry_run):
+        return
+    with cx.progress("destroy", len(chosen)) as progress:
+        results = cx.vs.bulk(
+            "destroy_vm",
+            chosen,
+            concurrency=concurrency,
+            on_progress=progress,
+            allow_template=allow_template,
+        )
+    report(cx, results, "destroy")
+
+
+@vm.command("rename")
+@click.argument("vm_name", metavar="VM")
+@click.argument("new_name")
+@click.pass_context
+def vm_rename(ctx: click.Context, vm_name: str, new_name: str) -> None:
+    """Rename a VM."""
+    cx: Context = obj(ctx)
+    vm = cx.vs.get_vm(vm_name)  # so that the record below is of this VM, whatever its name
+    cx.vs.rename(vm_name, new_name)
+    if cx.as_json:
+        cx.emit(cx.vs.vm_info(vm))
+
+
+@vm.command("move", epilog=examples("vmw vm move web-07 web-08 /DC1/vm/web/prod"))
+@click.argument("args", nargs=-1, required=True)
+@click.pass_context
+def vm_move(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Move VMs into a folder: VM... FOLDER."""
+    cx: Context = obj(ctx)
+    if len(args) < 2:
+        raise click.UsageError("give one or more VMs, then a folder")
+    chosen = targets(cx, args[:-1])
+    cx.vs.move(chosen, args[-1])
+    if cx.as_json:
+        cx.emit(cx.vs.vm_infos(chosen))
