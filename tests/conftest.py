@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pyVmomi import vim, vmodl
 
-from tests.helpers import find_vm, wait_task, wait_until
+from tests.helpers import find_vm, plain_pyvmomi, wait_task, wait_until
 from vmware_wrapper.testing import Simulator
 
 
@@ -25,10 +25,8 @@ def vsphere_simulator_options() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def si(vsphere_simulator: Simulator) -> Iterator[Any]:
     """A plain pyVmomi ServiceInstance on the session's simulator."""
-    service_instance = vsphere_simulator.pyvmomi()
-    yield service_instance
-    service_instance.content.sessionManager.Logout()
-    service_instance._stub.DropConnections()
+    with plain_pyvmomi(vsphere_simulator) as service_instance:
+        yield service_instance
 
 
 _clone_seq = itertools.count()

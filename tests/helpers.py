@@ -7,10 +7,22 @@ import json
 import ssl
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pyVmomi import vim
+
+
+@contextmanager
+def plain_pyvmomi(sim: Any) -> Iterator[Any]:
+    """A plain pyVmomi ServiceInstance on a simulator, logged out and disconnected after."""
+    si = sim.pyvmomi()
+    try:
+        yield si
+    finally:
+        si.content.sessionManager.Logout()
+        si._stub.DropConnections()
 
 
 def all_objects(si: Any, vimtype: Any) -> list[Any]:

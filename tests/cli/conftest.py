@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from pyVmomi import vim, vmodl
 
-from tests.helpers import find_vm, wait_task
+from tests.helpers import find_vm, plain_pyvmomi, wait_task
 from vmware_wrapper import VSphere
 from vmware_wrapper.testing import Simulator
 
@@ -66,10 +66,8 @@ def vmw(cli_sim: Simulator) -> Callable[..., Run]:
 @pytest.fixture(scope="session")
 def cli_si(cli_sim: Simulator) -> Iterator[Any]:
     """Plain pyVmomi, to check what vmw did."""
-    si = cli_sim.pyvmomi()
-    yield si
-    si.content.sessionManager.Logout()
-    si._stub.DropConnections()
+    with plain_pyvmomi(cli_sim) as si:
+        yield si
 
 
 @pytest.fixture

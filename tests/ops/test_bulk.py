@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import property_of_all
+from tests.helpers import plain_pyvmomi, property_of_all
 from vmware_wrapper import BulkResult, InvalidInputError, VSphere
 from vmware_wrapper.testing import Simulator
 
@@ -28,10 +28,8 @@ def big_simulator() -> Iterator[Simulator]:
 
 @pytest.fixture(scope="module")
 def big_si(big_simulator: Simulator) -> Iterator[Any]:
-    si = big_simulator.pyvmomi()
-    yield si
-    si.content.sessionManager.Logout()
-    si._stub.DropConnections()
+    with plain_pyvmomi(big_simulator) as si:
+        yield si
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .. import errors
-from .._vsphere import VSphere
+from .. import VSphere, errors
 
 # Exit status by error family: what the caller should do next differs by family.
 EXIT_CODES: list[tuple[type[BaseException], int]] = [

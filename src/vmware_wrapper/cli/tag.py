@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .. import BulkResult
+from ..errors import VSphereError
 from ._core import Context, examples, obj, report
 
 
@@ -53,19 +55,16 @@ def tag_create(ctx: click.Context, name: str, cardinality: str, types: tuple[str
 
 
 def _attachment(ctx: click.Context, name: str, targets: tuple[str, ...], attach: bool) -> None:
+    """Attach or detach a tag, object by object: a failure is reported for its object and
+    the others go on, as with the bulk VM commands."""
     cx: Context = obj(ctx)
-    from .._bulk import BulkResult
-
+    change = cx.vs.tags.attach if attach else cx.vs.tags.detach
     results = []
     for target in targets:
         try:
-            (cx.vs.tags.attach if attach else cx.vs.tags.detach)(name, target)
+            change(name, target)
             results.append(BulkResult(target, True))
-        except Exception as e:  # one line per failure, the others go on
-            from ..errors import VSphereError
-
-            if not isinstance(e, VSphereError):
-                raise
+        except VSphereError as e:
             results.append(BulkResult(target, False, str(e), type(e).__name__, exception=e))
     report(cx, results, "attach" if attach else "detach")
 
