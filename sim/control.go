@@ -27,6 +27,9 @@ import (
 //	GET/POST   /_sim/taskdelay {"method": "PowerOnVM_Task", "seconds": 2}: its tasks run
 //	                           that long (reporting progress) before doing their work
 //	DELETE     /_sim/taskdelay forget all task delays
+//	GET/POST   /_sim/answerdelay {"method": "WaitForUpdatesEx", "seconds": 1}: its answers
+//	                           are made at once, then held back that long (a slow way back)
+//	DELETE     /_sim/answerdelay forget all answer delays
 const controlPath = "/_sim/"
 
 // faultRule makes the next count calls of a method fail with the named fault.
@@ -85,6 +88,7 @@ type control struct {
 	faults     map[string]*faultRule
 	latency    map[string]time.Duration
 	taskDelay  map[string]time.Duration
+	answer     map[string]time.Duration // answer delays
 	calls      map[string]int
 }
 
@@ -95,6 +99,7 @@ func newControl(toolsDelay, guestDelay time.Duration) *control {
 		faults:     make(map[string]*faultRule),
 		latency:    make(map[string]time.Duration),
 		taskDelay:  make(map[string]time.Duration),
+		answer:     make(map[string]time.Duration),
 		calls:      make(map[string]int),
 	}
 }
@@ -105,24 +110,32 @@ func (c *control) delays() (tools, guest time.Duration) {
 	return c.toolsDelay, c.guestDelay
 }
 
-// called counts a SOAP call and returns the latency to add, how long its task should take,
-// and the fault to answer it with, if any.
-func (c *control) called(method string) (time.Duration, time.Duration, *faultRule) {
+// timing is how a call is slowed down: latency before it is handled, how long its task
+// runs, and how long its answer is held back once made.
+type timing struct {
+	latency, task, answer time.Duration
+}
+
+// called counts a SOAP call and returns its timing and the fault to answer it with, if any.
+func (c *control) called(method string) (timing, *faultRule) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls[method]++
-	delay := c.latency[method] + c.latency["*"]
-	taskDelay := c.taskDelay[method]
+	t := timing{
+		latency: c.latency[method] + c.latency["*"],
+		task:    c.taskDelay[method],
+		answer:  c.answer[method],
+	}
 	rule, ok := c.faults[method]
 	if !ok {
-		return delay, taskDelay, nil
+		return t, nil
 	}
 	rule.Count--
 	if rule.Count <= 0 {
 		delete(c.faults, method)
 	}
 	fired := *rule
-	return delay, taskDelay, &fired
+	return t, &fired
 }
 
 func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -140,6 +153,8 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = c.serveDelays(w, r, c.latency, false)
 	case "taskdelay":
 		err = c.serveDelays(w, r, c.taskDelay, true)
+	case "answerdelay":
+		err = c.serveDelays(w, r, c.answer, false)
 	case "calls":
 		c.serveCalls(w, r)
 	default:

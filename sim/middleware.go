@@ -87,9 +87,19 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			return
 		}
 		method, this := sniffMethod(body)
-		delay, taskDelay, rule := e.control.called(method)
-		if delay > 0 {
-			time.Sleep(delay)
+		timing, rule := e.control.called(method)
+		if timing.latency > 0 {
+			time.Sleep(timing.latency)
+		}
+		if timing.answer > 0 {
+			// The answer is made now and delivered later: what it says may be out of date
+			// by the time the client reads it, as over a slow link.
+			rec := httptest.NewRecorder()
+			defer func(w http.ResponseWriter) {
+				time.Sleep(timing.answer)
+				copyResponse(w, rec)
+			}(w)
+			w = rec
 		}
 		switch {
 		case rule != nil && rule.InTask:
@@ -104,8 +114,8 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			writeFault(w, notAuthenticated(this))
 		case methods[method] != nil:
 			e.serveVMMethod(w, r, next, method, this, methods[method])
-		case taskDelay > 0:
-			e.serveSlowTask(w, r, next, method, this, body, taskDelay)
+		case timing.task > 0:
+			e.serveSlowTask(w, r, next, method, this, body, timing.task)
 		case hooked[method]:
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			rec := httptest.NewRecorder()

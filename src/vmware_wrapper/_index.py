@@ -61,6 +61,13 @@ class InventoryIndex:
         self._watch_collector: Any = None
         self._watch_connection = DedicatedConnection(session.stub)
         self.last_update = 0.0  # time.monotonic() of the last change applied by the watcher
+        # Our own writes (refreshes, removals) while the watch's first answer is on its way:
+        # that answer is the full state, read at some moment after its request, and replaces
+        # the index. Writes made after the request may be missing from it: they are made
+        # again on top. None: not recording. (An object another client changes within that
+        # same moment could come out older; the next change to it corrects it.)
+        self._writes: list[tuple[str, str | None, dict[str, Any]]] | None = None
+        self._writes_lock = threading.Lock()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -142,9 +149,9 @@ class InventoryIndex:
             for ref in refs:
                 found = objects.get(ref.value)
                 if found is None:
-                    self.inventory.remove(ref.value)
+                    self._remove(ref.value)
                     continue
-                self.inventory.update(ref.value, ref.type, found.props)
+                self._update(ref.value, ref.type, found.props)
                 for name in ("parent", "parentVApp", "parentFolder"):
                     parent = found.props.get(name)
                     if (
@@ -171,7 +178,7 @@ class InventoryIndex:
                 refs[result._moId] = Ref(str(type(result)._wsdlName), result._moId)
             if isinstance(entity, vim.ManagedEntity):
                 if action == "destroy":
-                    self.inventory.remove(entity._moId)
+                    self._remove(entity._moId)
                 elif action == "rename":
                     refs[entity._moId] = Ref(str(type(entity)._wsdlName), entity._moId)
         self.refresh_many(list(refs.values()))
@@ -183,7 +190,19 @@ class InventoryIndex:
         return self.ensure_details().with_uuid(uuid)
 
     def forget(self, moid: str) -> None:
-        self.inventory.remove(moid)
+        self._remove(moid)
+
+    def _update(self, moid: str, vim_type: str, props: dict[str, Any]) -> None:
+        with self._writes_lock:
+            self.inventory.update(moid, vim_type, props)
+            if self._writes is not None:
+                self._writes.append((moid, vim_type, props))
+
+    def _remove(self, moid: str) -> None:
+        with self._writes_lock:
+            self.inventory.remove(moid)
+            if self._writes is not None:
+                self._writes.append((moid, None, {}))
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -261,6 +280,9 @@ class InventoryIndex:
                     generation = self.session.generation
                     collector = self._make_collector()
                     version, initial = "", []
+                if version == "" and not initial:
+                    with self._writes_lock:
+                        self._writes = []  # until the full state below has replaced the index
                 update = wait_for_updates(
                     self.session.stub, collector._moId, version, max_wait, self._watch_connection
                 )
@@ -317,7 +339,14 @@ class InventoryIndex:
             for change in objects:
                 if change.kind != "leave":
                     entries.append(_entry(change.moid, change.type, _values(change.changes)))
-            self.inventory.replace(entries, root, details=True)
+            with self._writes_lock:
+                self.inventory.replace(entries, root, details=True)
+                for moid, vim_type, props in self._writes or []:
+                    if vim_type is None:
+                        self.inventory.remove(moid)
+                    else:
+                        self.inventory.update(moid, vim_type, props)
+                self._writes = None
         self._stale = False
         self.last_update = time.monotonic()
 

@@ -51,15 +51,30 @@ def create_folder(ops: Ops, path: str, *, wait: bool = True, timeout: float | No
         with translating(description):
             try:
                 folder = folder.CreateFolder(escape_name(name))
-            except vim.fault.DuplicateName as e:  # made meanwhile by someone else: fine
-                folder = e.object if isinstance(e.object, vim.Folder) else None
-                if folder is None:
-                    raise
+            except vim.fault.DuplicateName:  # made meanwhile (by someone else): fine
+                folder = _existing_child_folder(ops, folder, name, description)
         created.append(Ref("Folder", folder._moId))
     ops.index.refresh_many(created)
     if not created:
         return ops.done(f"{description}: already there", wait, folder)
     return ops.done(f"{description}: made {len(created)} folder(s)", wait, folder)
+
+
+def _existing_child_folder(ops: Ops, parent: Any, name: str, description: str) -> Any:
+    """The child named ``name`` that a DuplicateName fault stands for. Found by name among
+    the parent's children, read from the server: the fault's own ``object`` is the parent
+    on some servers (the simulator), not the object that has the name."""
+    with translating(description):
+        children = ops.read(parent, ["childEntity"], description)["childEntity"] or []
+        ops.index.refresh_many([Ref(str(type(c)._wsdlName), c._moId) for c in children])
+    inventory = ops.index.ready()
+    stored = escape_name(name)
+    for child in inventory.children(parent._moId):
+        if child.name == stored:
+            if child.type != "Folder":
+                raise InvalidInputError(f"{description}: {name!r} is a {child.type}")
+            return ops.resolver.obj(child)
+    raise NotFoundError(f"{description}: {name!r} exists, yet is not among the folder's children")
 
 
 def move(

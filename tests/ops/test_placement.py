@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from pyVmomi import vim
 
-from tests.helpers import all_objects
+from tests.helpers import all_objects, wait_task
 from vmware_wrapper import InvalidInputError, InvalidStateError, NotFoundError
 
 
@@ -26,6 +28,37 @@ def test_create_folder_is_mkdir_p_and_idempotent(vsphere, si):
     assert names.count("prod") == 1
     vsphere.create_folder("/DC0/vm/team/db")
     assert folder_path(vsphere.get_folder("/DC0/vm/team/db")) == "/DC0/vm/team/db"
+
+
+def test_create_folder_finds_one_made_meanwhile_by_another_client(vsphere_simulator, si):
+    # Without the watch the index cannot know the folder another client makes: creating it
+    # meets DuplicateName, and the existing folder is the answer (not the fault's `object`,
+    # which the simulator fills with the parent).
+    with vsphere_simulator.connect(watch_inventory=False) as vs:
+        ours = vs.create_folder("/DC0/vm/meanwhile")
+        parent = vim.Folder(ours._moId, si._stub)
+        theirs = parent.CreateFolder("made-elsewhere")
+        try:
+            assert vs.create_folder("/DC0/vm/meanwhile/made-elsewhere")._moId == theirs._moId
+            assert [f.name for f in parent.childEntity] == ["made-elsewhere"]
+        finally:
+            wait_task(parent.Destroy())
+
+
+def test_own_writes_survive_the_watchs_first_answer(vsphere_simulator, si):
+    # A new connection: the first call loads the index and starts the watch, whose first
+    # answer is the full state and replaces the index. Held back for a second on its way,
+    # that answer says what was true before the folders below were made; the watch's next
+    # answer, which would bring them back, is a second later again.
+    vsphere_simulator.set_answer_delay("WaitForUpdatesEx", 1.0)
+    try:
+        with vsphere_simulator.connect() as vs:
+            made = vs.create_folder("/DC0/vm/first-answer/a/b")
+            time.sleep(1.4)  # the first answer has arrived, the next one not yet
+            assert [i.moid for i in vs.list_children("/DC0/vm/first-answer/a")] == [made._moId]
+    finally:
+        vsphere_simulator.clear_answer_delays()
+    wait_task(vim.Folder(made._moId, si._stub).parent.parent.Destroy())
 
 
 @pytest.mark.parametrize(

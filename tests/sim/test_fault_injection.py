@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 
 import pytest
 from pyVmomi import vim
@@ -67,6 +68,20 @@ def test_unknown_faults_are_refused(vsphere_simulator):
         vsphere_simulator.inject_fault("PowerOnVM_Task", "NoSuchFault")
     with pytest.raises(SimulatorError, match="in_task"):
         vsphere_simulator.inject_fault("RebootGuest", "SystemError", in_task=True)
+
+
+def test_answer_delay_delivers_an_answer_made_earlier(vsphere_simulator, si):
+    vsphere_simulator.set_answer_delay("CurrentTime", 0.5)
+    try:
+        server_time = si.CurrentTime()
+        received = datetime.now(timezone.utc)
+    finally:
+        vsphere_simulator.clear_answer_delays()
+    # The server's clock is this machine's: the answer says what the time was 0.5 s ago.
+    assert 0.45 <= (received - server_time).total_seconds() < 2
+    started = time.monotonic()
+    si.CurrentTime()
+    assert time.monotonic() - started < 0.2
 
 
 def test_latency_delays_the_named_method(vsphere_simulator, si):

@@ -401,6 +401,14 @@ class Simulator:
     def clear_task_delays(self) -> None:
         self._control("taskdelay", "DELETE")
 
+    def set_answer_delay(self, method: str, seconds: float) -> None:
+        """Hold back the answers of a SOAP method for ``seconds`` after they are made (0
+        removes): the client reads what was true that long ago, as over a slow link."""
+        self._control("answerdelay", "POST", {"method": method, "seconds": seconds})
+
+    def clear_answer_delays(self) -> None:
+        self._control("answerdelay", "DELETE")
+
     def call_counts(self) -> dict[str, int]:
         """How many SOAP calls of each method the simulator has answered."""
         return dict(self._control("calls"))
