@@ -149,6 +149,8 @@ def test_kinds_from_names_and_pyvmomi_types():
     assert kind_for("vm") is KINDS["vm"]
     assert kind_for("pool") is KINDS["resource_pool"]
     assert kind_for(vim.VirtualMachine) is KINDS["vm"]
+    assert kind_for("VirtualMachine") is KINDS["vm"]
+    assert kind_for("vim.HostSystem") is KINDS["host"]
     assert kind_for(vim.Network) is KINDS["network"]
     assert "ClusterComputeResource" in kind_for(vim.ComputeResource).types
     with pytest.raises(InvalidInputError, match="unknown object kind"):

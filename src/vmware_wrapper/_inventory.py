@@ -178,8 +178,14 @@ KIND_ALIASES = {"pool": "resource_pool", "resourcepool": "resource_pool", "dc": 
 
 def kind_for(vimtype: Any) -> Kind:
     """The Kind for a pyVmomi type (vim.VirtualMachine, vim.ManagedEntity, ...) or a kind
-    name ("vm", "template", "host", "cluster", "datastore", "network", "folder", "pool", ...)."""
+    name ("vm", "template", "host", "cluster", "datastore", "network", "folder", "pool", ...),
+    or a vSphere type's name ("VirtualMachine", "vim.HostSystem")."""
+    from ._vmomi import vim
+
     if isinstance(vimtype, str):
+        type_name = vimtype.strip().removeprefix("vim.")
+        if type_name in ENTITY_TYPES:
+            return kind_for(getattr(vim, type_name))
         key = vimtype.strip().lower().replace("-", "_")
         key = KIND_ALIASES.get(key, key)
         if key not in KINDS:
@@ -187,8 +193,6 @@ def kind_for(vimtype: Any) -> Kind:
                 f"unknown object kind {vimtype!r}; one of: {', '.join(sorted(KINDS))}"
             )
         return KINDS[key]
-    from ._vmomi import vim
-
     try:
         types = frozenset(t for t in ENTITY_TYPES if issubclass(getattr(vim, t), vimtype))
     except TypeError:

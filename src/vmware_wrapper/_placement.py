@@ -13,7 +13,13 @@ from ._inventory import KINDS, Entry
 from ._names import escape_name, split_path, unescape_name
 from ._ops import Ops, check_timeout
 from ._power import OFF
-from ._provision import check_host, check_name, check_room
+from ._provision import (
+    check_host,
+    check_name,
+    check_room,
+    check_same_datacenter,
+    datacenter_of,
+)
 from ._retrieve import Ref
 from ._vmomi import vim
 from .errors import InvalidInputError, InvalidStateError, NotFoundError
@@ -88,6 +94,10 @@ def move(
     entries = [ops.resolve(KINDS["entity"], item, confirm=True) for item in items]
     names = ", ".join(ops.name(e) for e, _ in entries)
     description = f"move {names} to {ops.resolver.path(folder_entry)}"
+    # A VM changes datacenter only by relocation; vSphere refuses such a move with a fault
+    # that names neither the VM nor the datacenters.
+    vms = [e for e, _ in entries if e.type in ("VirtualMachine", "VirtualApp")]
+    check_same_datacenter(ops, datacenter_of(ops, folder_entry), vms, description)
 
     def refresh(result: Any, deadline: float | None) -> Any:
         # A move's task names only the target folder: bring the moved objects up to date.
@@ -151,12 +161,15 @@ def mark_as_vm(
     values = ops.read(obj, ["config.template", "runtime.host"], description)
     if not values["config.template"]:
         return ops.done(f"{name} is a VM already", wait)
-    host_obj = ops.resolve(KINDS["host"], host)[1] if host is not None else None
+    host_entry, host_obj = ops.resolve(KINDS["host"], host) if host is not None else (None, None)
+    pool_entry = None
     if resource_pool is not None:
-        pool = ops.resolve(KINDS["resource_pool"], resource_pool)[1]
+        pool_entry, pool = ops.resolve(KINDS["resource_pool"], resource_pool)
     else:  # the root pool of the template's (or the given) host's compute resource
         compute = ops.read(host_obj or values["runtime.host"], ["parent"], description)["parent"]
         pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
+    given = [e for e in (host_entry, pool_entry) if e is not None]
+    check_same_datacenter(ops, datacenter_of(ops, entry), given, description)
     if host_obj is not None:
         check_host(ops, host_obj, description)
     with translating(description):
@@ -182,6 +195,7 @@ def relocate_vm(
     description = f"relocate {name}"
     spec = vim.vm.RelocateSpec()
     targets = []
+    host_entry = ds_entry = pool_entry = None
     if host is not None:
         host_entry, spec.host = ops.resolve(KINDS["host"], host)
         check_host(ops, spec.host, description)
@@ -195,4 +209,7 @@ def relocate_vm(
         pool_entry, spec.pool = ops.resolve(KINDS["resource_pool"], resource_pool)
         targets.append(f"pool {ops.resolver.path(pool_entry)}")
     description += " to " + ", ".join(targets)
+    # Relocation here stays in the VM's datacenter (it takes no target folder).
+    given = [e for e in (host_entry, ds_entry, pool_entry) if e is not None]
+    check_same_datacenter(ops, datacenter_of(ops, entry), given, description)
     return ops.run(lambda: obj.RelocateVM_Task(spec), description, wait, timeout)

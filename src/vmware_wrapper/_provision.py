@@ -42,15 +42,36 @@ def check_memory(memory_mb: Any) -> int:
     return megabytes
 
 
-def datacenter_of(ops: Ops, entry: Entry) -> Entry:
+def datacenter_of(ops: Ops, entry: Entry) -> Entry | None:
+    """The datacenter that holds ``entry`` (itself, for a datacenter); None above them all."""
     inventory = ops.index.inventory
     current: Entry | None = entry
     while current is not None and current.type != "Datacenter":
         parent = current.tree_parent
         current = inventory.get(parent) if parent else None
-    if current is None:
-        raise InvalidStateError(f"{ops.name(entry)} is in no datacenter the index knows")
     return current
+
+
+def check_same_datacenter(
+    ops: Ops, datacenter: Entry | None, entries: list[Entry], context: str
+) -> None:
+    """Each entry in ``datacenter``. Folders, pools, hosts and datastores belong to one
+    datacenter; vSphere refuses to mix them (with a fault that does not say which one)."""
+    for entry in entries:
+        actual = datacenter_of(ops, entry)
+        if not _same(actual, datacenter):
+            raise InvalidInputError(
+                f"{context}: {ops.resolver.path(entry)} is in {_datacenter_label(actual)}, "
+                f"not in {_datacenter_label(datacenter)}"
+            )
+
+
+def _same(a: Entry | None, b: Entry | None) -> bool:
+    return (a.moid if a else None) == (b.moid if b else None)
+
+
+def _datacenter_label(datacenter: Entry | None) -> str:
+    return f"datacenter {datacenter.display_name!r}" if datacenter else "no datacenter"
 
 
 def check_host(ops: Ops, host: Any, context: str) -> None:
@@ -130,7 +151,7 @@ def clone_vm(
         ],
         description,
     )
-    datacenter = datacenter_of(ops, src_entry)
+    source_dc = datacenter_of(ops, src_entry)
 
     # Where: the given folder, else the source's own, else the datacenter's VM folder.
     if folder is not None:
@@ -140,7 +161,9 @@ def clone_vm(
         if parent is not None and parent.type == "Folder":
             folder_entry, folder_obj = parent, ops.resolver.obj(parent)
         else:
-            dc_obj = ops.resolver.obj(datacenter)
+            if source_dc is None:
+                raise InvalidStateError(f"{description}: the source is in no datacenter")
+            dc_obj = ops.resolver.obj(source_dc)
             folder_obj = ops.read(dc_obj, ["vmFolder"], description)["vmFolder"]
             folder_entry = ops.resolver.entry(KINDS["folder"], folder_obj)
     if "VirtualMachine" not in (
@@ -153,13 +176,13 @@ def clone_vm(
         )
 
     # On what: the given pool, the cluster's or host's root pool, else the source's.
-    host_obj = ops.resolve(KINDS["host"], host)[1] if host is not None else None
+    host_entry, host_obj = ops.resolve(KINDS["host"], host) if host is not None else (None, None)
+    compute_entry: Entry | None = None
     if resource_pool is not None:
-        pool = ops.resolve(KINDS["resource_pool"], resource_pool)[1]
+        compute_entry, pool = ops.resolve(KINDS["resource_pool"], resource_pool)
     elif cluster is not None:
-        pool = ops.read(ops.resolve(KINDS["cluster"], cluster)[1], ["resourcePool"], description)[
-            "resourcePool"
-        ]
+        compute_entry, cluster_obj = ops.resolve(KINDS["cluster"], cluster)
+        pool = ops.read(cluster_obj, ["resourcePool"], description)["resourcePool"]
     elif host_obj is not None:
         compute = ops.read(host_obj, ["parent"], description)["parent"]
         pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
@@ -168,13 +191,30 @@ def clone_vm(
     else:  # a template has no pool: its host's compute resource's root pool
         compute = ops.read(src_values["runtime.host"], ["parent"], description)["parent"]
         pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
+    ds_entry, ds_obj = (
+        ops.resolve(KINDS["datastore"], datastore) if datastore is not None else (None, None)
+    )
+
+    # Everything in the target folder's datacenter. Into another datacenter than the
+    # source's, nothing of the source's placement can be kept: all of it must be given.
+    target_dc = datacenter_of(ops, folder_entry)
+    given = [e for e in (host_entry, compute_entry, ds_entry) if e is not None]
+    check_same_datacenter(ops, target_dc, given, description)
+    if not _same(target_dc, source_dc) and (
+        ds_entry is None or (host is None and cluster is None and resource_pool is None)
+    ):
+        raise InvalidInputError(
+            f"{description}: {ops.resolver.path(folder_entry)} is in "
+            f"{_datacenter_label(target_dc)}, the source in {_datacenter_label(source_dc)}; "
+            "a clone into another datacenter needs a host, cluster or resource_pool and a "
+            "datastore there"
+        )
+
     placement_host = host_obj or (
         src_values["runtime.host"] if cluster is None and resource_pool is None else None
     )
     if placement_host is not None:
         check_host(ops, placement_host, description)
-
-    ds_obj = ops.resolve(KINDS["datastore"], datastore)[1] if datastore is not None else None
     target_ds = ds_obj or (src_values["datastore"] or [None])[0]
     if target_ds is not None:
         check_room(ops, target_ds, src_values["summary.storage.committed"] or 0, description)
