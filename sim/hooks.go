@@ -18,6 +18,11 @@ var hooked = map[string]bool{
 	"MarkAsVirtualMachine": true,
 	"CloneVM_Task":         true,
 	"RelocateVM_Task":      true,
+	// Entities that 0.24.2 registers before linking them to their parent (see announce).
+	"CreateResourcePool":     true,
+	"CreateVApp":             true,
+	"AddHost_Task":           true,
+	"AddStandaloneHost_Task": true,
 }
 
 // after completes a hooked method once the simulator has answered it (rec).
@@ -49,6 +54,52 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 		e.completeClone(body, rec)
 	case "RelocateVM_Task":
 		fixBackReferences(this)
+	case "CreateResourcePool":
+		announce(types.ManagedObjectReference{Type: "ResourcePool", Value: returnedValue(rec.Body.Bytes())})
+	case "CreateVApp":
+		announce(types.ManagedObjectReference{Type: "VirtualApp", Value: returnedValue(rec.Body.Bytes())})
+	case "AddHost_Task", "AddStandaloneHost_Task":
+		task, ok := simulator.Map.Get(returnedTask(rec.Body.Bytes())).(*simulator.Task)
+		if !ok || task.Info.State != types.TaskInfoStateSuccess {
+			return
+		}
+		added, ok := task.Info.Result.(types.ManagedObjectReference)
+		if !ok {
+			return
+		}
+		// A standalone host comes with a compute resource and its root pool, registered
+		// before the compute resource was. vCenter's AddStandaloneHost_Task answers the
+		// compute resource, 0.24.2's the host: take either.
+		var cr *mo.ComputeResource
+		switch o := simulator.Map.Get(added).(type) {
+		case *mo.ComputeResource:
+			cr = o
+		case *simulator.HostSystem:
+			announce(added)
+			if o.Parent != nil {
+				cr, _ = simulator.Map.Get(*o.Parent).(*mo.ComputeResource)
+			}
+		}
+		if cr != nil {
+			for _, host := range cr.Host {
+				announce(host)
+			}
+			if cr.ResourcePool != nil {
+				announce(*cr.ResourcePool)
+			}
+		}
+	}
+}
+
+// announce registers an entity again, now that it is linked to its parent. 0.24.2 registers
+// new resource pools, vApps and hosts before adding them to their parent's list, and a
+// container view only takes in a registered object it can reach from its root: property
+// collectors watching through a view (inventory caches, govc's tree walks) never learn of
+// them. Registering again is what the simulator's own folders do in the right order; the
+// object and its reference stay the same.
+func announce(ref types.ManagedObjectReference) {
+	if obj := simulator.Map.Get(ref); obj != nil {
+		simulator.Map.Put(obj)
 	}
 }
 

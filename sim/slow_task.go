@@ -167,16 +167,21 @@ func (s *ownSession) login(next http.Handler, path string) string {
 
 // returnedTask reads the task reference out of a *_Task method's response.
 func returnedTask(body []byte) types.ManagedObjectReference {
+	return types.ManagedObjectReference{Type: "Task", Value: returnedValue(body)}
+}
+
+// returnedValue is the text of a SOAP answer's returnval (a reference's value), or "".
+func returnedValue(body []byte) string {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return types.ManagedObjectReference{}
+			return ""
 		}
 		if start, ok := tok.(xml.StartElement); ok && start.Name.Local == "returnval" {
 			var value string
 			if d.DecodeElement(&value, &start) == nil {
-				return types.ManagedObjectReference{Type: "Task", Value: value}
+				return value
 			}
 		}
 	}

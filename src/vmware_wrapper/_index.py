@@ -9,7 +9,9 @@ a property collector filter of its own over the same view and applies what WaitF
 reports (objects created, renamed, moved, destroyed by anyone), so lookups stay fresh
 without reloading. If the watch fails, the next lookup reloads. A name that is not found is
 checked once more against the server's current names before NotFoundError, so an object
-created a moment ago by another client is found even before its update arrives.
+created a moment ago by another client is found even before its update arrives; such an
+object is read once more a second later unless the watch has reported it by then (it may
+have been destroyed before the watch ever saw it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ from ._vmomi import vim, vmodl
 from .errors import NotFoundError
 
 _WATCH_RETRY_SECONDS = 1.0
+# How long an object read in directly (not reported by the watch) may go unconfirmed by the
+# watch before it is read once more to see whether it still exists.
+_CONFIRM_AFTER_SECONDS = 1.0
 
 
 class InventoryIndex:
@@ -68,6 +73,13 @@ class InventoryIndex:
         # same moment could come out older; the next change to it corrects it.)
         self._writes: list[tuple[str, str | None, dict[str, Any]]] | None = None
         self._writes_lock = threading.Lock()
+        # Objects the index learned of by reading them directly (a name not found yet, what
+        # our own task made) that the watch has not reported yet: moid -> type. An object
+        # made and destroyed by another client between two of the watch's answers is never
+        # reported, neither its creation nor its end; without a second look it would stay
+        # in the index for good. See _expect_from_watch.
+        self._unconfirmed: dict[str, str] = {}
+        self._confirm_timer: threading.Timer | None = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -151,6 +163,8 @@ class InventoryIndex:
                 if found is None:
                     self._remove(ref.value)
                     continue
+                if self._watching and self.inventory.get(ref.value) is None:
+                    self._expect_from_watch(ref)
                 self._update(ref.value, ref.type, found.props)
                 for name in ("parent", "parentVApp", "parentFolder"):
                     parent = found.props.get(name)
@@ -161,6 +175,33 @@ class InventoryIndex:
                     ):
                         parents[parent.value] = parent
             refs = list(parents.values())
+
+    def _expect_from_watch(self, ref: Ref) -> None:
+        """Note an object read in directly; unless the watch reports it meanwhile, read it
+        once more a moment later, which forgets it if it is gone already."""
+        with self._writes_lock:
+            self._unconfirmed[ref.value] = ref.type
+            if self._confirm_timer is None and not self._stop.is_set():
+                self._confirm_timer = threading.Timer(_CONFIRM_AFTER_SECONDS, self._confirm)
+                self._confirm_timer.daemon = True
+                self._confirm_timer.start()
+
+    def _confirm(self) -> None:
+        with self._writes_lock:
+            pending, self._unconfirmed = self._unconfirmed, {}
+            self._confirm_timer = None
+        if not pending or self._stop.is_set():
+            return
+        try:
+            self.refresh_many([Ref(vim_type, moid) for moid, vim_type in pending.items()])
+        except Exception as e:  # a lookup that meets a vanished object drops it then
+            self.logger.debug("checking objects the watch has not reported: %s", e)
+
+    def _confirmed_by_watch(self, moids: Iterable[str]) -> None:
+        with self._writes_lock:
+            if self._unconfirmed:
+                for moid in moids:
+                    self._unconfirmed.pop(moid, None)
 
     def absorb(self, task_infos: list[Any]) -> None:
         """Bring what finished tasks created, renamed or destroyed into the index at once, so
@@ -339,6 +380,7 @@ class InventoryIndex:
             for change in objects:
                 if change.kind != "leave":
                     entries.append(_entry(change.moid, change.type, _values(change.changes)))
+            self._confirmed_by_watch(entry.moid for entry in entries)
             with self._writes_lock:
                 self.inventory.replace(entries, root, details=True)
                 for moid, vim_type, props in self._writes or []:
@@ -351,6 +393,7 @@ class InventoryIndex:
         self.last_update = time.monotonic()
 
     def _apply(self, objects: list[Any]) -> None:
+        self._confirmed_by_watch(change.moid for change in objects)
         kinds: dict[str, set[str]] = {}
         for change in objects:
             kinds.setdefault(change.moid, set()).add(change.kind)
@@ -370,6 +413,10 @@ class InventoryIndex:
     def close(self) -> None:
         """Stop following changes: wake the watch by closing its connection."""
         self._stop.set()
+        with self._writes_lock:
+            timer, self._confirm_timer = self._confirm_timer, None
+        if timer is not None:
+            timer.cancel()
         self._watch_connection.abort()
         if self._watcher is not None:
             self._watcher.join(timeout=5)

@@ -71,6 +71,43 @@ def test_creates_renames_moves_and_destroys_by_others_are_seen_within_a_second(
     assert loads == []
 
 
+def _allocation():
+    share = vim.ResourceAllocationInfo(
+        reservation=0, limit=-1, expandableReservation=True, shares=vim.SharesInfo(level="normal")
+    )
+    return vim.ResourceConfigSpec(cpuAllocation=share, memoryAllocation=share)
+
+
+def test_pools_and_vapps_made_by_others_are_seen_within_a_second(vsphere, index, si):
+    source = find_vm(si, "DC0_H0_VM0")
+    pool = source.resourcePool.CreateResourcePool("fresh-pool", _allocation())
+    vapp = source.resourcePool.CreateVApp(
+        "fresh-vapp", _allocation(), vim.VAppConfigSpec(), source.parent
+    )
+    try:
+        assert seen_within(lambda: known(index, "fresh-pool")) <= 1.0
+        assert seen_within(lambda: known(index, "fresh-vapp")) <= 1.0
+        assert vsphere.get_resource_pool("fresh-pool")._moId == pool._moId
+        assert vsphere.get("vapp", "fresh-vapp")._moId == vapp._moId
+    finally:
+        wait_task(vapp.Destroy())
+        wait_task(pool.Destroy())
+    gone = seen_within(
+        lambda: not known(index, "fresh-pool") and not known(index, "fresh-vapp"), 3.0
+    )
+    assert gone <= 2.0
+
+
+def test_an_object_found_and_destroyed_between_two_updates_is_forgotten(vsphere, index, si):
+    """Found by name before the watch reported it, destroyed by another client before the
+    watch's next answer: the watch reports neither; a second look forgets it."""
+    source = find_vm(si, "DC0_H0_VM0")
+    pool = source.resourcePool.CreateResourcePool("brief-pool", _allocation())
+    assert vsphere.get_resource_pool("brief-pool")._moId == pool._moId  # read in directly
+    wait_task(pool.Destroy())
+    assert seen_within(lambda: not known(index, "brief-pool"), seconds=3.0) <= 2.0
+
+
 @pytest.fixture
 def unwatched(vsphere_simulator):
     """A VSphere whose index hears of nothing after its first load, as if its watch lagged."""
