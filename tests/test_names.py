@@ -9,6 +9,7 @@ from vmware_wrapper._names import (
     escape_name,
     looks_like_uuid,
     normalize_uuid,
+    path_matches,
     split_path,
     to_ascii,
     unescape_name,
@@ -56,3 +57,24 @@ def test_close_matches_ignore_case():
 def test_to_ascii():
     assert to_ascii("Café Müller") == "Cafe Muller"
     assert to_ascii("服务器-01") == "----01"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "expected"),
+    [
+        ("/DC0/vm/*", "/DC0/vm/web-01", True),
+        ("/DC0/vm/*", "/DC0/vm/web/web-01", False),  # * stays within one level
+        ("/DC0/vm/*/web-0?", "/DC0/vm/web/web-01", True),
+        ("/DC0/vm/**", "/DC0/vm/web/prod/web-01", True),
+        ("/DC0/vm/**/web-01", "/DC0/vm/web-01", True),  # ** also spans no level
+        ("/DC0/vm/**/web-01", "/DC0/vm/a/b/web-01", True),
+        ("/DC0/vm/**/web-01", "/DC0/vm/a/b/web-02", False),
+        ("**/web-[0-9][0-9]", "/F0/DC1/vm/web-07", True),
+        ("DC0/vm/web-*", "/DC0/vm/web-01", True),  # leading slash optional
+        ("/DC0/vm/back\\slash*", "/DC0/vm/back%5cslash", True),  # as the name reads
+        ("/DC0/vm/a%2fb", "/DC0/vm/a%2fb", True),  # as stored
+        ("/DC0/*", "/DC0", False),
+    ],
+)
+def test_path_globs_match_level_by_level(pattern, path, expected):
+    assert path_matches(pattern, path) is expected

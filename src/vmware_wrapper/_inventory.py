@@ -32,6 +32,7 @@ from ._names import (
     join_path,
     looks_like_uuid,
     normalize_uuid,
+    path_matches,
     split_path,
     unescape_name,
 )
@@ -412,7 +413,8 @@ class Inventory:
         return message
 
     def find(self, kind: Kind, pattern: str = "*") -> list[Entry]:
-        """Objects of the kind whose name (or path, when the pattern has a "/") matches the glob.
+        """Objects of the kind whose name (or path, when the pattern has a "/") matches the glob
+        (over paths: ``*`` within one level, ``**`` across levels).
 
         A pattern without glob characters matches as a lookup does, but may match none or many.
         """
@@ -422,13 +424,7 @@ class Inventory:
         with self._lock:
             candidates = [e for e in self._entries.values() if kind.admits(e)]
             if "/" in pattern:
-                wanted = "/" + pattern.strip("/")
-                hits = [
-                    e
-                    for e in candidates
-                    if fnmatch.fnmatchcase(self.path(e.moid), wanted)
-                    or fnmatch.fnmatchcase(unescape_name(self.path(e.moid)), wanted)
-                ]
+                hits = [e for e in candidates if path_matches(pattern, self.path(e.moid))]
             else:
                 hits = [
                     e

@@ -12,6 +12,7 @@ In inventory paths, a segment is a stored (escaped) name or an unescaped one wit
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import re
 import unicodedata
 
@@ -49,6 +50,28 @@ def join_path(names: list[str]) -> str:
 
 def is_glob(pattern: str) -> bool:
     return bool(_GLOB_CHARS.search(pattern))
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether an inventory path matches a glob over paths, as a shell matches files:
+    ``*``, ``?`` and ``[...]`` stay within one level, ``**`` spans any number of levels.
+    Each level matches as stored ("back%5cslash") or as the name reads ("back\\slash")."""
+    return _levels_match(split_path(pattern), split_path(path))
+
+
+def _levels_match(pattern: list[str], path: list[str]) -> bool:
+    if not pattern:
+        return not path
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_levels_match(rest, path[i:]) for i in range(len(path) + 1))
+    return (
+        bool(path)
+        and (
+            fnmatch.fnmatchcase(path[0], head) or fnmatch.fnmatchcase(unescape_name(path[0]), head)
+        )
+        and _levels_match(rest, path[1:])
+    )
 
 
 def looks_like_uuid(text: str) -> bool:

@@ -180,7 +180,8 @@ class VSphere:
         return self._resolver.obj(self._resolver.by_uuid(uuid))
 
     def find(self, vimtype: Any, pattern: str = "*") -> list[Any]:
-        """Objects whose names (or paths, when the pattern has a "/") match a glob; zero or more."""
+        """Objects whose names (or paths, when the pattern has a "/") match a glob; zero or more.
+        Over paths, ``*`` stays within one level and ``**`` spans any number."""
         kind = kind_for(vimtype)
         if not isinstance(pattern, str):
             raise InvalidInputError(f"a pattern is a string, not {pattern!r}")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from tests.helpers import find_vm
+from vmware_wrapper import VSphere
 from vmware_wrapper.testing import Simulator, SimulatorError
 
 
@@ -56,6 +62,21 @@ def test_env_describes_how_to_connect(vsphere_simulator):
     assert env["VMWARE_PORT"] == str(vsphere_simulator.port)
     assert env["VMWARE_USER"] == vsphere_simulator.username
     assert "VMWARE_THUMBPRINT" not in env  # plain http
+    assert env["GOVC_URL"] == f"http://{vsphere_simulator.host}:{vsphere_simulator.port}"
+
+
+def test_env_connects_from_env_and_vmw(vsphere_simulator, si):
+    with VSphere.from_env(vsphere_simulator.env) as vs:
+        assert vs.content.about.apiType == "VirtualCenter"
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("vmw")), "--json", "vm", "info", "DC0_H0_VM0"],
+        env={**os.environ, **vsphere_simulator.env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["moid"] == find_vm(si, "DC0_H0_VM0")._moId
 
 
 def test_connect_returns_a_logged_in_vsphere(vsphere_simulator, si):

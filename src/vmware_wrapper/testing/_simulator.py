@@ -307,6 +307,9 @@ class Simulator:
         }
         if self.tls:
             env["VMWARE_THUMBPRINT"] = self.thumbprint
+        else:
+            # VMWARE_* variables cannot say "plain http"; a GOVC_URL with its scheme can.
+            env["GOVC_URL"] = f"http://{self.host}:{self.port}"
         return env
 
     def connect(self, **overrides: Any) -> VSphere:
