@@ -177,11 +177,11 @@ def clone_vm(
 
     # On what: the given pool, the cluster's or host's root pool, else the source's.
     host_entry, host_obj = ops.resolve(KINDS["host"], host) if host is not None else (None, None)
-    compute_entry: Entry | None = None
+    placement_entry: Entry | None = None
     if resource_pool is not None:
-        compute_entry, pool = ops.resolve(KINDS["resource_pool"], resource_pool)
+        placement_entry, pool = ops.resolve(KINDS["resource_pool"], resource_pool)
     elif cluster is not None:
-        compute_entry, cluster_obj = ops.resolve(KINDS["cluster"], cluster)
+        placement_entry, cluster_obj = ops.resolve(KINDS["cluster"], cluster)
         pool = ops.read(cluster_obj, ["resourcePool"], description)["resourcePool"]
     elif host_obj is not None:
         compute = ops.read(host_obj, ["parent"], description)["parent"]
@@ -198,7 +198,7 @@ def clone_vm(
     # Everything in the target folder's datacenter. Into another datacenter than the
     # source's, nothing of the source's placement can be kept: all of it must be given.
     target_dc = datacenter_of(ops, folder_entry)
-    given = [e for e in (host_entry, compute_entry, ds_entry) if e is not None]
+    given = [e for e in (host_entry, placement_entry, ds_entry) if e is not None]
     check_same_datacenter(ops, target_dc, given, description)
     if not _same(target_dc, source_dc) and (
         ds_entry is None or (host is None and cluster is None and resource_pool is None)

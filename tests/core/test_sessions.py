@@ -7,10 +7,11 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.helpers import find_vm
+from tests.helpers import find_vm, wait_until
 from vmware_wrapper import ConnectError, OperationTimeout, VSphere
 from vmware_wrapper.testing import Simulator
 
@@ -88,20 +89,30 @@ def test_a_server_killed_mid_call_gives_connect_error_without_hanging():
         sim.stop()
 
 
+def _all_threads_stopped(pid: int) -> bool:
+    states = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        # The state follows the command name in parentheses, which may hold spaces.
+        states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+    return all(state in ("T", "t") for state in states)
+
+
 def test_a_server_that_stops_answering_gives_operation_timeout():
     sim = Simulator(vms_per_pool=1).start()
     try:
-        vs = sim.connect(request_timeout=2, retry_timeout=2, watch_inventory=False)
-        vs.get_vm("DC0_H0_VM0")
-        os.kill(sim.pid, signal.SIGSTOP)
-        try:
-            started = time.monotonic()
-            with pytest.raises(OperationTimeout, match="did not answer"):
-                vs.vm_info("DC0_H0_VM0")
-            assert time.monotonic() - started < 10
-        finally:
-            os.kill(sim.pid, signal.SIGCONT)
-        vs.close()
+        with sim.connect(request_timeout=2, retry_timeout=2, watch_inventory=False) as vs:
+            vs.get_vm("DC0_H0_VM0")
+            os.kill(sim.pid, signal.SIGSTOP)
+            try:
+                # kill() returns once the signal is sent: on another core the server may
+                # still answer a request sent at once. Wait until all its threads stopped.
+                wait_until(lambda: _all_threads_stopped(sim.pid), what="the simulator stopped")
+                started = time.monotonic()
+                with pytest.raises(OperationTimeout, match="did not answer"):
+                    vs.vm_info("DC0_H0_VM0")
+                assert time.monotonic() - started < 10
+            finally:
+                os.kill(sim.pid, signal.SIGCONT)
     finally:
         sim.stop()
 
