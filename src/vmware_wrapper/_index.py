@@ -440,6 +440,11 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+            # Everything built meanwhile sits in the youngest generation, and the first
+            # collections after this walk all of it (untracking the entry tuples on the
+            # way). Do that now, in the thread that built them (a few ms for 10,000 VMs),
+            # rather than in the middle of the first burst of lookups that follows.
+            gc.collect(1)
 
 
 def _values(changes: list[tuple[str, str, Any]]) -> dict[str, Any]:
