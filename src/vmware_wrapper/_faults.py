@@ -75,10 +75,10 @@ def _details(fault: Any) -> str:
     """The fields that say what went wrong, for faults that come without a message."""
     parts = []
     for field in ("existingState", "requestedState", "invalidProperty", "name", "file", "obj"):
-        value = getattr(fault, field, None)
-        if value not in (None, ""):
-            if hasattr(value, "_moId"):
-                value = value._moId
+        value: Any = getattr(fault, field, None)
+        if hasattr(value, "_moId"):  # before comparing: pyVmomi's objects only compare
+            value = value._moId  # with their own kind (== "" raises)
+        if value is not None and value != "":
             parts.append(f"{field}={value}")
     return f" ({', '.join(parts)})" if parts else ""
 

@@ -33,6 +33,7 @@ _MAX_BACKOFF = 2.0
 # one call, and each operation's first read takes its VM's values instead of a round trip.
 # Simple values only, decoded alike by both readers.
 PREFETCH_PATHS = ("runtime.powerState", "config.template", "guest.toolsRunningStatus")
+_SIMPLE_PATHS = frozenset(PREFETCH_PATHS)  # read() asks for these without pyVmomi
 # Older values are read again: a state check should be about as fresh as a read of its own.
 PREFETCH_FRESH = 2.0
 
@@ -115,6 +116,8 @@ class Ops:
         prefetched = self._take_prefetched(obj, paths)
         if prefetched is not None:
             return prefetched
+        if set(paths) <= _SIMPLE_PATHS:
+            return self._read_simple(obj, paths, context)
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[pc.ObjectSpec(obj=obj)],
@@ -129,6 +132,25 @@ class Ops:
             for prop in content.propSet:
                 values[prop.name] = prop.val
         return values
+
+    def _read_simple(self, obj: Any, paths: Sequence[str], context: str) -> dict[str, Any]:
+        """read() of simple values, written and parsed without pyVmomi: the state checks
+        before every power operation, where pyVmomi's (de)serialization was a third of the
+        round trip."""
+        with translating(context):
+            found = list(
+                retrieve(
+                    self.session.stub,
+                    self.content.propertyCollector._moId,
+                    {type(obj)._wsdlName: paths},
+                    ObjectSource.objects([Ref(type(obj)._wsdlName, obj._moId)]),
+                )
+            )
+            if not found:  # as pyVmomi's read reports an object that is gone
+                raise vmodl.fault.ManagedObjectNotFound(
+                    obj=obj, msg=f"{type(obj)._wsdlName} {obj._moId} no longer exists"
+                )
+        return {**dict.fromkeys(paths), **found[0].props}
 
     # -- acting ----------------------------------------------------------------------------
 

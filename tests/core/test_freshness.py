@@ -179,3 +179,13 @@ def test_tasks_waited_for_through_the_library_update_the_index_at_once(unwatched
     assert not known(index, "own-renamed")
     unwatched.wait_for_tasks(folder.Destroy_Task())
     assert not known(index, "own-writes")
+
+
+def test_reading_the_state_of_a_vm_destroyed_meanwhile_says_it_is_gone(unwatched, si):
+    source = find_vm(si, "DC0_H0_VM0")
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
+    clone = wait_task(source.Clone(source.parent, "short-lived", spec))
+    assert unwatched.power_state("short-lived") == "poweredOff"
+    wait_task(clone.Destroy())
+    with pytest.raises(NotFoundError, match=f"VirtualMachine {clone._moId} no longer exists"):
+        unwatched.power_state(clone._moId)  # the index has not heard of it
