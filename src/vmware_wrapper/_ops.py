@@ -8,6 +8,7 @@ and the few helpers they all use.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import math
 import threading
@@ -54,6 +55,7 @@ class Ops:
         self.logger = logger
         self._prefetched: dict[str, tuple[float, dict[str, Any]]] = {}
         self._prefetch_lock = threading.Lock()
+        self._reader_pool: concurrent.futures.ThreadPoolExecutor | None = None
 
     @property
     def content(self) -> Any:
@@ -64,8 +66,46 @@ class Ops:
     def resolve(self, kind: Kind, ref: Any, *, confirm: bool = False) -> tuple[Entry, Any]:
         """The entry and pyVmomi object that ``ref`` names. ``confirm``: before changing the
         object, check a bare name against the server (see Resolver.confirmed)."""
-        entry = self.resolver.confirmed(kind, ref) if confirm else self.resolver.entry(kind, ref)
+        if not confirm:
+            entry = self.resolver.entry(kind, ref)
+        elif kind.types == {"VirtualMachine"}:
+            entry = self._confirmed_vm(kind, ref)
+        else:
+            entry = self.resolver.confirmed(kind, ref)
         return entry, self.resolver.obj(entry)
+
+    def _confirmed_vm(self, kind: Kind, ref: Any) -> Entry:
+        """Resolver.confirmed() for a VM, with the state its operation reads first
+        (PREFETCH_PATHS) read meanwhile, on another connection: the two round trips overlap,
+        and the operation's first read takes the values."""
+        entry = self.resolver.entry(kind, ref)
+        if not self.resolver.needs_check(ref, entry):
+            return entry
+        obj = self.resolver.obj(entry)
+        state = self._readers().submit(self._read_simple, obj, PREFETCH_PATHS, "")
+        try:
+            return self.resolver.confirmed(kind, ref)
+        finally:
+            # Kept under the moid read, whatever the check found: an operation on another
+            # object (the name changed hands meanwhile) reads its own.
+            try:
+                self._keep(entry.moid, state.result())
+            except Exception as e:  # the operation's own read says what is wrong
+                self.logger.debug("reading %s ahead: %s", entry.moid, e)
+
+    def _readers(self) -> concurrent.futures.ThreadPoolExecutor:
+        with self._prefetch_lock:
+            if self._reader_pool is None:
+                self._reader_pool = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=2, thread_name_prefix="vmware_wrapper-read"
+                )
+            return self._reader_pool
+
+    def close(self) -> None:
+        with self._prefetch_lock:
+            pool, self._reader_pool = self._reader_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def vm(self, ref: Any, *, confirm: bool = False) -> tuple[Entry, Any]:
         return self.resolve(KINDS["vm"], ref, confirm=confirm)
@@ -91,11 +131,15 @@ class Ops:
                     ObjectSource.objects(refs),
                 )
             )
-        now = time.monotonic()
+        for obj in found:
+            self._keep(obj.moid, obj.props)
+
+    def _keep(self, moid: str, values: dict[str, Any]) -> None:
+        """Keep a VM's PREFETCH_PATHS values, just read, for its next read() to take."""
+        # Unset properties are left out of an answer: they read as None.
+        kept = {**dict.fromkeys(PREFETCH_PATHS), **values}
         with self._prefetch_lock:
-            for obj in found:
-                # Unset properties are left out of an answer: they read as None.
-                self._prefetched[obj.moid] = (now, {**dict.fromkeys(PREFETCH_PATHS), **obj.props})
+            self._prefetched[moid] = (time.monotonic(), kept)
 
     def _take_prefetched(self, obj: Any, paths: Sequence[str]) -> dict[str, Any] | None:
         if not self._prefetched:

@@ -82,11 +82,17 @@ class Resolver:
             raise InvalidInputError(f"{obj._moId} is not a {kind.label}")
         return entry
 
+    @staticmethod
+    def needs_check(ref: Any, entry: Entry) -> bool:
+        """Whether confirmed() asks the server about ``ref``: a bare name does; an object,
+        a path or an id names exactly one object."""
+        return isinstance(ref, str) and "/" not in ref and ref.strip() != entry.moid
+
     def confirmed(self, kind: Kind, ref: Any) -> Entry:
         """Like entry(), but a bare name is checked against the server's current names."""
         entry = self.entry(kind, ref)
-        if not isinstance(ref, str) or "/" in ref or ref.strip() == entry.moid:
-            return entry  # an object, a path or an id names exactly one object
+        if not self.needs_check(ref, entry):
+            return entry
         name = ref.strip()
         with translating(f"look up {kind.label} {ref!r}"):
             current = [
@@ -117,7 +123,7 @@ class Resolver:
                 results.append(e)
                 continue
             results.append(entry)
-            if isinstance(ref, str) and "/" not in ref and ref.strip() != entry.moid:
+            if self.needs_check(ref, entry):
                 bare[ref.strip()] = entry
         if not bare:
             return results

@@ -648,6 +648,7 @@ class VSphere:
             self._tags.close()
         self._index.close()
         self._tasks.close()
+        self._ops.close()
         self._session.close()
 
     def __enter__(self) -> VSphere:

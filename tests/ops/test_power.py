@@ -47,6 +47,23 @@ def test_asking_for_the_current_state_is_a_no_op(vsphere, vsphere_simulator, fre
     assert not {"PowerOffVM_Task", "ShutdownGuest"} & set(foreground_calls(vsphere_simulator))
 
 
+def test_the_name_check_and_the_state_check_overlap(vsphere, vsphere_simulator, fresh_vm):
+    """A bare name is checked against the server and the VM's state read in parallel: with
+    every read taking 0.4 s, powering off is two reads long (name and state together, then
+    the task's info), not three."""
+    name = fresh_vm.name
+    vsphere.get_vm(name)
+    vsphere_simulator.set_latency("RetrievePropertiesEx", 0.4)
+    try:
+        started = time.monotonic()
+        vsphere.power_off(name)
+        elapsed = time.monotonic() - started
+    finally:
+        vsphere_simulator.clear_latency()
+    assert fresh_vm.runtime.powerState == "poweredOff"
+    assert 0.8 <= elapsed < 1.15, elapsed
+
+
 def test_power_on_waits_for_tools_when_asked(vsphere, fresh_vm):
     vsphere.power_off(fresh_vm.name)
     vsphere.power_on(fresh_vm.name, wait_for_tools=True, timeout=10)
