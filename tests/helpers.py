@@ -40,6 +40,20 @@ def find_vm(si: Any, name: str) -> Any:
     return matches[0]
 
 
+def pool_allocation() -> Any:
+    """The resource settings a new resource pool or vApp needs: no reservation, no limit."""
+
+    def share() -> Any:
+        return vim.ResourceAllocationInfo(
+            reservation=0,
+            limit=-1,
+            expandableReservation=True,
+            shares=vim.SharesInfo(level="normal", shares=0),
+        )
+
+    return vim.ResourceConfigSpec(cpuAllocation=share(), memoryAllocation=share())
+
+
 def wait_until(condition: Callable[[], Any], timeout: float = 10.0, what: str = "") -> Any:
     """Poll a condition read from the server (test helper; the library itself never polls)."""
     deadline = time.monotonic() + timeout

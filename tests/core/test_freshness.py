@@ -7,7 +7,7 @@ import time
 import pytest
 from pyVmomi import vim
 
-from tests.helpers import find_vm, wait_task
+from tests.helpers import find_vm, pool_allocation, wait_task
 from vmware_wrapper import NotFoundError
 from vmware_wrapper._inventory import KINDS
 from vmware_wrapper._retrieve import Ref
@@ -71,18 +71,11 @@ def test_creates_renames_moves_and_destroys_by_others_are_seen_within_a_second(
     assert loads == []
 
 
-def _allocation():
-    share = vim.ResourceAllocationInfo(
-        reservation=0, limit=-1, expandableReservation=True, shares=vim.SharesInfo(level="normal")
-    )
-    return vim.ResourceConfigSpec(cpuAllocation=share, memoryAllocation=share)
-
-
 def test_pools_and_vapps_made_by_others_are_seen_within_a_second(vsphere, index, si):
     source = find_vm(si, "DC0_H0_VM0")
-    pool = source.resourcePool.CreateResourcePool("fresh-pool", _allocation())
+    pool = source.resourcePool.CreateResourcePool("fresh-pool", pool_allocation())
     vapp = source.resourcePool.CreateVApp(
-        "fresh-vapp", _allocation(), vim.VAppConfigSpec(), source.parent
+        "fresh-vapp", pool_allocation(), vim.VAppConfigSpec(), source.parent
     )
     try:
         assert seen_within(lambda: known(index, "fresh-pool")) <= 1.0
@@ -102,7 +95,7 @@ def test_an_object_found_and_destroyed_between_two_updates_is_forgotten(vsphere,
     """Found by name before the watch reported it, destroyed by another client before the
     watch's next answer: the watch reports neither; a second look forgets it."""
     source = find_vm(si, "DC0_H0_VM0")
-    pool = source.resourcePool.CreateResourcePool("brief-pool", _allocation())
+    pool = source.resourcePool.CreateResourcePool("brief-pool", pool_allocation())
     assert vsphere.get_resource_pool("brief-pool")._moId == pool._moId  # read in directly
     wait_task(pool.Destroy())
     assert seen_within(lambda: not known(index, "brief-pool"), seconds=3.0) <= 2.0

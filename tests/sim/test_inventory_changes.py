@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pyVmomi import vim
 
-from tests.helpers import all_objects, plain_pyvmomi, wait_task
+from tests.helpers import all_objects, plain_pyvmomi, pool_allocation, wait_task
 from vmware_wrapper.testing import Simulator
 
 
@@ -34,18 +34,6 @@ def view(si: Any) -> Iterator[Any]:
     container.Destroy()
 
 
-def _allocation() -> vim.ResourceConfigSpec:
-    def share() -> vim.ResourceAllocationInfo:
-        return vim.ResourceAllocationInfo(
-            reservation=0,
-            limit=-1,
-            expandableReservation=True,
-            shares=vim.SharesInfo(level="normal", shares=0),
-        )
-
-    return vim.ResourceConfigSpec(cpuAllocation=share(), memoryAllocation=share())
-
-
 def _in_view(view: Any, obj: Any) -> bool:
     return obj._moId in {o._moId for o in view.view}
 
@@ -53,10 +41,10 @@ def _in_view(view: Any, obj: Any) -> bool:
 def test_new_pools_and_vapps_enter_existing_views(si, view):
     cluster = all_objects(si, vim.ClusterComputeResource)[0]
     datacenter = si.content.rootFolder.childEntity[0]
-    pool = cluster.resourcePool.CreateResourcePool("later-pool", _allocation())
-    nested = pool.CreateResourcePool("later-nested", _allocation())
+    pool = cluster.resourcePool.CreateResourcePool("later-pool", pool_allocation())
+    nested = pool.CreateResourcePool("later-nested", pool_allocation())
     vapp = cluster.resourcePool.CreateVApp(
-        "later-vapp", _allocation(), vim.VAppConfigSpec(), datacenter.vmFolder
+        "later-vapp", pool_allocation(), vim.VAppConfigSpec(), datacenter.vmFolder
     )
     assert _in_view(view, pool)
     assert _in_view(view, nested)
