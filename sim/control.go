@@ -49,10 +49,10 @@ func (r *faultRule) newFault(this types.ManagedObjectReference) types.BaseMethod
 	case *types.SystemError:
 		f.Reason = r.message()
 	case *types.NotAuthenticated:
-		f.Object = this
+		f.Object = &this
 		f.PrivilegeId = "System.View"
 	case *types.NoPermission:
-		f.Object = this
+		f.Object = &this
 		f.PrivilegeId = "System.View"
 	case *types.TaskInProgress:
 		// A reference must name an object: clients fail to decode an empty one.

@@ -68,7 +68,7 @@ func (g *guestOperations) setScheme(scheme string) {
 // register puts this package's guest process and file managers in the registry, in place of
 // the stock ones, at the references the service content names.
 func (g *guestOperations) register() {
-	content := simulator.Map.Get(simulator.Map.Get(serviceInstanceRef).(*simulator.ServiceInstance).Content.GuestOperationsManager.Reference())
+	content := reg.Get(serviceContent().GuestOperationsManager.Reference())
 	gom := content.(*simulator.GuestOperationsManager)
 	pm := &guestProcessManager{g: g}
 	pm.Self = types.ManagedObjectReference{Type: "GuestProcessManager", Value: "guestOperationsProcessManager"}
@@ -84,11 +84,9 @@ func (g *guestOperations) register() {
 	} else {
 		gom.FileManager = &fm.Self
 	}
-	simulator.Map.Put(pm)
-	simulator.Map.Put(fm)
+	reg.Put(pm)
+	reg.Put(fm)
 }
-
-var serviceInstanceRef = types.ManagedObjectReference{Type: "ServiceInstance", Value: "ServiceInstance"}
 
 // makeGuestRoot returns the directory for the sandboxes and a function that removes it if
 // this program made it.

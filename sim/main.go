@@ -25,6 +25,7 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/types"
 
 	// Registers the vAPI REST endpoints (tagging) with the simulator.
 	_ "github.com/vmware/govmomi/vapi/simulator"
@@ -32,8 +33,9 @@ import (
 
 // options holds everything the command line configures.
 type options struct {
-	listen string
-	load   string
+	listen     string
+	load       string
+	apiVersion string
 
 	datacenters    int
 	clusters       int
@@ -79,6 +81,7 @@ func parseFlags(args []string) (*options, error) {
 	}
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:0", "loopback address to listen on; port 0 picks a free port")
 	fs.StringVar(&o.load, "load", "", "load an inventory saved with 'govc object.save' from this directory instead of generating one")
+	fs.StringVar(&o.apiVersion, "api-version", "", "the vSphere API version to pass for, one of "+releaseNames()+" (default "+defaultAPIVersion+"; with -load, the recording's own)")
 	fs.IntVar(&o.datacenters, "dc", 1, "number of datacenters")
 	fs.IntVar(&o.clusters, "cluster", 1, "number of clusters per datacenter")
 	fs.IntVar(&o.clusterHosts, "host", 3, "number of hosts per cluster")
@@ -110,6 +113,14 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if err := requireLoopback(o.listen); err != nil {
 		return nil, err
+	}
+	if o.apiVersion == "" && o.load == "" {
+		o.apiVersion = defaultAPIVersion
+	}
+	if o.apiVersion != "" {
+		if err := setRelease(new(types.AboutInfo), o.apiVersion); err != nil {
+			return nil, err
+		}
 	}
 	return o, nil
 }
@@ -175,8 +186,14 @@ func newModel(o *options) (*simulator.Model, error) {
 		if err := model.Load(o.load); err != nil {
 			return nil, fmt.Errorf("loading %s: %v", o.load, err)
 		}
+		if o.apiVersion != "" {
+			// A recording brings its own service content: say the release there.
+			instance := model.Map().Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
+			_ = setRelease(&instance.Content.About, o.apiVersion)
+		}
 		return model, nil
 	}
+	_ = setRelease(&model.ServiceContent.About, o.apiVersion)
 	model.Datacenter = o.datacenters
 	model.Cluster = o.clusters
 	model.ClusterHost = o.clusterHosts
@@ -194,13 +211,16 @@ func newModel(o *options) (*simulator.Model, error) {
 
 func run(o *options) error {
 	simulator.Trace = o.trace
-	simulator.SessionIdleTimeout = o.sessionIdleTimeout
 
 	model, err := newModel(o)
 	if err != nil {
 		return err
 	}
 	defer model.Remove()
+	reg = model.Map()
+	if o.sessionIdleTimeout > 0 {
+		setSessionTimeout(o.sessionIdleTimeout)
+	}
 
 	guestRoot, removeRoot, err := makeGuestRoot(o.guestRoot)
 	if err != nil {
@@ -244,7 +264,9 @@ func run(o *options) error {
 	ext.guest = newGuestOperations(guestRoot, o.guestUser, o.guestPassword, ext.tools)
 	ext.guest.register()
 	vms := ext.tools.start()
-	simulator.Map.AddHandler(taskMessages{})
+	reg.AddHandler(taskMessages{})
+	installVMDefaults()
+	reg.Handler = beforeDispatch
 
 	server := model.Service.NewServer()
 	// Not server.Close(): it waits for every request in progress, and an update wait can
@@ -256,7 +278,7 @@ func run(o *options) error {
 	ext.guest.setScheme(u.Scheme)
 	// Wrap the running server's handler before anyone knows its address: the middleware
 	// answers the methods the simulator lacks and injects faults and latency by method name.
-	server.Config.Handler = ext.middleware(server.Config.Handler, o.username, o.password)
+	server.Config.Handler = ext.middleware(server.Config.Handler)
 	server.Config.IdleTimeout = o.httpIdleTimeout
 
 	port, _ := strconv.Atoi(u.Port())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -55,10 +56,9 @@ func (e *extensions) vmMethods() map[string]vmMethod {
 
 // middleware wraps the simulator's HTTP handler: it serves the control endpoint and guest file
 // transfers (in place of the stock ones, which need Docker), counts SOAP
-// calls, adds latency and injects faults by method name, answers the VirtualMachine methods
-// above, and enforces the configured credentials on the vAPI REST login too (the stock vAPI
-// simulator accepts any non-empty username and password).
-func (e *extensions) middleware(next http.Handler, username, password string) http.Handler {
+// calls, adds latency and injects faults by method name, and answers the VirtualMachine
+// methods above.
+func (e *extensions) middleware(next http.Handler) http.Handler {
 	methods := e.vmMethods()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, controlPath) {
@@ -69,12 +69,9 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			e.guest.serveTransfer(w, r)
 			return
 		}
-		if username != "" && isRESTLogin(r) {
-			u, p, ok := r.BasicAuth()
-			if !ok || u != username || p != password {
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
+		if r.URL.Path == vim25.Path+"/vimServiceVersions.xml" {
+			serveServiceVersions(w, serviceContent().About.ApiVersion)
+			return
 		}
 		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, vim25.Path) {
 			next.ServeHTTP(w, r)
@@ -87,6 +84,9 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			return
 		}
 		method, this := sniffMethod(body)
+		// What the simulator is sent; the extensions read the request as the client sent it.
+		sent := mendName(method, body)
+		r.ContentLength = int64(len(sent))
 		timing, rule := e.control.called(method)
 		if timing.latency > 0 {
 			time.Sleep(timing.latency)
@@ -114,16 +114,23 @@ func (e *extensions) middleware(next http.Handler, username, password string) ht
 			writeFault(w, notAuthenticated(this))
 		case methods[method] != nil:
 			e.serveVMMethod(w, r, next, method, this, methods[method])
+		case method == "Fetch":
+			r.Body = io.NopCloser(bytes.NewReader(sent))
+			serveFetch(w, r, next)
 		case timing.task > 0:
-			e.serveSlowTask(w, r, next, method, this, body, timing.task)
+			e.serveSlowTask(w, r, next, method, this, body, sent, timing.task)
 		case hooked[method]:
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			if fault := e.before(method, body); fault != nil {
+				writeTaskResponse(w, method, failedTask(this, method, fault, faultMessage(fault)))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(sent))
 			rec := httptest.NewRecorder()
 			serveGuarded(rec, r, next, method)
 			e.after(method, this, body, rec)
 			copyResponse(w, rec)
 		default:
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Body = io.NopCloser(bytes.NewReader(sent))
 			serveGuarded(w, r, next, method)
 		}
 	})
@@ -141,13 +148,6 @@ func serveGuarded(w http.ResponseWriter, r *http.Request, next http.Handler, met
 		if p == http.ErrAbortHandler {
 			panic(p)
 		}
-		// Fetch (a client reading one property) of an unset property, such as the root
-		// folder's parent, panics in 0.24.2: PropertyCollector.Fetch indexes an empty
-		// MissingSet. vCenter answers with no value.
-		if method == "Fetch" {
-			writeResponse(w, method, struct{}{})
-			return
-		}
 		log.Printf("vmw-sim: %s panicked: %v\n%s", method, p, debug.Stack())
 		writeFault(w, &types.SystemError{Reason: fmt.Sprintf("the simulator failed in %s: %v", method, p)})
 	}()
@@ -160,7 +160,7 @@ func (e *extensions) serveVMMethod(w http.ResponseWriter, r *http.Request, next 
 		writeFault(w, notAuthenticated(this))
 		return
 	}
-	vm, ok := simulator.Map.Get(this).(*simulator.VirtualMachine)
+	vm, ok := reg.Get(this).(*simulator.VirtualMachine)
 	if !ok {
 		writeFault(w, &types.ManagedObjectNotFound{Obj: this})
 		return
@@ -189,22 +189,38 @@ func (e *extensions) validSession(next http.Handler, r *http.Request) bool {
 }
 
 func notAuthenticated(this types.ManagedObjectReference) types.BaseMethodFault {
-	return &types.NotAuthenticated{NoPermission: types.NoPermission{Object: this, PrivilegeId: "System.View"}}
+	return &types.NotAuthenticated{NoPermission: types.NoPermission{Object: &this, PrivilegeId: "System.View"}}
 }
 
 // failedTask records a task on the target that has failed with the given fault. It fills in
 // the task itself rather than using Task.Run, which sets the Go type name as the localized message
 // where vSphere gives a sentence.
 func failedTask(this types.ManagedObjectReference, method string, fault types.BaseMethodFault, message string) types.ManagedObjectReference {
-	task := simulator.CreateTask(this, strings.TrimSuffix(method, "_Task")+"Task", nil)
-	now := time.Now()
-	simulator.Map.Update(task, []types.PropertyChange{
-		{Name: "info.startTime", Val: now},
-		{Name: "info.completeTime", Val: now},
+	ctx := newContext()
+	task := startTask(ctx, this, method)
+	ctx.Update(task, []types.PropertyChange{
+		{Name: "info.completeTime", Val: time.Now()},
 		{Name: "info.state", Val: types.TaskInfoStateError},
 		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: message}},
 	})
 	return task.Self
+}
+
+// startTask registers a running task of method on this, as the simulator's Task.Run does,
+// but runs nothing: its progress and outcome are for the caller to set.
+func startTask(ctx *simulator.Context, this types.ManagedObjectReference, method string) *simulator.Task {
+	task := simulator.CreateTask(this, strings.TrimSuffix(method, "_Task")+"Task", nil)
+	if e, ok := reg.Get(this).(mo.Entity); ok {
+		task.Info.EntityName = e.Entity().Name
+	}
+	reg.Put(task) // gives it its reference, and puts it in the recent tasks
+	task.Info.Key = task.Self.Value
+	task.Info.Task = task.Self
+	ctx.Update(task, []types.PropertyChange{
+		{Name: "info.startTime", Val: time.Now()},
+		{Name: "info.state", Val: types.TaskInfoStateRunning},
+	})
+	return task
 }
 
 func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
@@ -215,7 +231,16 @@ func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	_, _ = w.Write(rec.Body.Bytes())
 }
 
-func isRESTLogin(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/com/vmware/cis/session") &&
-		r.URL.Query().Get("~action") == ""
+// serveFetch passes a Fetch (pyVmomi 8's way to read one property) on to the simulator and
+// mends its answer for an unset property, such as the root folder's parent: v0.56 answers
+// with the RetrievePropertiesExResponse it made internally, which clients cannot decode as
+// a FetchResponse. vCenter answers with a FetchResponse that has no value.
+func serveFetch(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	rec := httptest.NewRecorder()
+	serveGuarded(rec, r, next, "Fetch")
+	if rec.Code == http.StatusOK && bytes.Contains(rec.Body.Bytes(), []byte("RetrievePropertiesExResponse")) {
+		writeResponse(w, "Fetch", struct{}{})
+		return
+	}
+	copyResponse(w, rec)
 }

@@ -25,17 +25,14 @@ const progressSteps = 4
 // on to the simulator) and takes on its outcome. The stock simulator finishes every task
 // before answering, so without this no client could be tested waiting for one.
 func (e *extensions) serveSlowTask(w http.ResponseWriter, r *http.Request, next http.Handler,
-	method string, this types.ManagedObjectReference, body []byte, delay time.Duration) {
+	method string, this types.ManagedObjectReference, body, sent []byte, delay time.Duration) {
 	if !e.validSession(next, r) {
 		writeFault(w, notAuthenticated(this))
 		return
 	}
-	task := simulator.CreateTask(this, strings.TrimSuffix(method, "_Task")+"Task", nil)
-	simulator.Map.Update(task, []types.PropertyChange{
-		{Name: "info.startTime", Val: time.Now()},
-		{Name: "info.state", Val: types.TaskInfoStateRunning},
-		{Name: "info.progress", Val: int32(0)},
-	})
+	ctx := newContext()
+	task := startTask(ctx, this, method)
+	ctx.Update(task, []types.PropertyChange{{Name: "info.progress", Val: int32(0)}})
 	writeTaskResponse(w, method, task.Self)
 
 	path := r.URL.Path
@@ -43,37 +40,44 @@ func (e *extensions) serveSlowTask(w http.ResponseWriter, r *http.Request, next 
 		defer logPanic("slow " + method)
 		for step := 1; step < progressSteps; step++ {
 			time.Sleep(delay / progressSteps)
-			simulator.Map.Update(task, []types.PropertyChange{
+			ctx.Update(task, []types.PropertyChange{
 				{Name: "info.progress", Val: int32(step * 100 / progressSteps)},
 			})
 		}
 		time.Sleep(delay / progressSteps)
 		// A vCenter task goes on when the session that started it ends: do the work in a
 		// session of the simulator's own.
-		rec := e.own.call(next, path, method, body)
+		if hooked[method] {
+			if fault := e.before(method, body); fault != nil {
+				finishFailed(ctx, task, fault)
+				return
+			}
+		}
+		rec := e.own.call(next, path, method, sent)
 		if hooked[method] {
 			e.after(method, this, body, rec)
 		}
-		finishLike(task, rec)
+		finishLike(ctx, task, rec)
 	}()
 }
 
 // finishLike completes our task with the outcome of the simulator's answer: the state,
 // result and error of the task it started, or the fault it answered with.
-func finishLike(task *simulator.Task, rec *httptest.ResponseRecorder) {
+func finishLike(ctx *simulator.Context, task *simulator.Task, rec *httptest.ResponseRecorder) {
 	changes := []types.PropertyChange{
 		{Name: "info.completeTime", Val: time.Now()},
 		{Name: "info.progress", Val: int32(100)},
 	}
 	if rec.Code == http.StatusOK {
 		ref := returnedTask(rec.Body.Bytes())
-		if done, ok := simulator.Map.Get(ref).(*simulator.Task); ok {
+		if done, ok := reg.Get(ref).(*simulator.Task); ok {
+			done.Wait() // the simulator's tasks run after it answers (since v0.30)
 			// A typed nil would not pass for "unset" in a property change: send nil itself.
 			var taskError interface{}
 			if done.Info.Error != nil {
 				taskError = *done.Info.Error
 			}
-			hideInnerTask(done.Self)
+			hideInnerTask(ctx, done.Self)
 			changes = append(changes,
 				// What the stock task is called, as vCenter names it ("VirtualMachine.powerOn").
 				types.PropertyChange{Name: "info.descriptionId", Val: done.Info.DescriptionId},
@@ -82,26 +86,31 @@ func finishLike(task *simulator.Task, rec *httptest.ResponseRecorder) {
 				types.PropertyChange{Name: "info.result", Val: done.Info.Result},
 				types.PropertyChange{Name: "info.error", Val: taskError},
 			)
-			simulator.Map.Update(task, changes)
+			ctx.Update(task, changes)
 			return
 		}
 	}
-	fault := answeredFault(rec.Body.Bytes())
-	changes = append(changes,
-		types.PropertyChange{Name: "info.state", Val: types.TaskInfoStateError},
-		types.PropertyChange{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: faultMessage(fault)}},
-	)
-	simulator.Map.Update(task, changes)
+	finishFailed(ctx, task, answeredFault(rec.Body.Bytes()))
+}
+
+// finishFailed completes our task with a fault.
+func finishFailed(ctx *simulator.Context, task *simulator.Task, fault types.BaseMethodFault) {
+	ctx.Update(task, []types.PropertyChange{
+		{Name: "info.completeTime", Val: time.Now()},
+		{Name: "info.progress", Val: int32(100)},
+		{Name: "info.state", Val: types.TaskInfoStateError},
+		{Name: "info.error", Val: types.LocalizedMethodFault{Fault: fault, LocalizedMessage: faultMessage(fault)}},
+	})
 }
 
 // hideInnerTask takes the stock task that did a slow task's work out of the recent tasks:
 // vCenter shows one task per call, and clients that list recent tasks should see that one.
-func hideInnerTask(inner types.ManagedObjectReference) {
-	instance, ok := simulator.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
+func hideInnerTask(ctx *simulator.Context, inner types.ManagedObjectReference) {
+	instance, ok := reg.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
 	if !ok || instance.Content.TaskManager == nil {
 		return
 	}
-	manager, ok := simulator.Map.Get(*instance.Content.TaskManager).(*simulator.TaskManager)
+	manager, ok := reg.Get(*instance.Content.TaskManager).(*simulator.TaskManager)
 	if !ok {
 		return
 	}
@@ -113,7 +122,7 @@ func hideInnerTask(inner types.ManagedObjectReference) {
 			recent = append(recent, r)
 		}
 	}
-	simulator.Map.Update(manager, []types.PropertyChange{{Name: "recentTask", Val: recent}})
+	ctx.Update(manager, []types.PropertyChange{{Name: "recentTask", Val: recent}})
 }
 
 // ownSession is a session the extensions keep with the simulator, to act on its behalf.
@@ -149,7 +158,7 @@ func (s *ownSession) login(next http.Handler, path string) string {
 	if s.cookie != "" {
 		return s.cookie
 	}
-	manager := simulator.Map.SessionManager().Reference()
+	manager := reg.SessionManager().Reference()
 	var login bytes.Buffer
 	login.WriteString(`<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><Login xmlns="urn:vim25">`)
 	login.WriteString(`<_this type="SessionManager">` + manager.Value + `</_this><userName>`)

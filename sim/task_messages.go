@@ -10,35 +10,21 @@ import (
 )
 
 // taskMessages gives failed tasks vSphere's sentence as their localized message. The stock
-// simulator's Task.Run puts the Go type name there ("*types.InvalidPowerState"), which
-// clients then show to people. It also gives snapshot tasks their VM as entity: the stock
-// simulator names the snapshot, which is no managed entity, and clients that check types
-// (pyVmomi) then cannot read the task at all.
+// simulator's Task.Run puts the Go type name there ("*types.InvalidPowerState", still so in
+// v0.56), which clients then show to people.
 type taskMessages struct{}
 
 func (taskMessages) Reference() types.ManagedObjectReference {
 	return types.ManagedObjectReference{Type: "VmwSimTaskMessages", Value: "taskMessages"}
 }
 
-func (taskMessages) PutObject(obj mo.Reference) {
-	task, ok := obj.(*simulator.Task)
-	if !ok || task.Info.Entity == nil || task.Info.Entity.Type != "VirtualMachineSnapshot" {
-		return
-	}
-	if snapshot, ok := simulator.Map.Get(*task.Info.Entity).(*simulator.VirtualMachineSnapshot); ok {
-		vm := snapshot.Vm
-		task.Info.Entity = &vm
-		if e, ok := simulator.Map.Get(vm).(mo.Entity); ok {
-			task.Info.EntityName = e.Entity().Name
-		}
-	}
-}
+func (taskMessages) PutObject(*simulator.Context, mo.Reference) {}
 
-func (taskMessages) RemoveObject(types.ManagedObjectReference) {}
+func (taskMessages) RemoveObject(*simulator.Context, types.ManagedObjectReference) {}
 
 // UpdateObject rewrites the message in place: the change set is shared with the property
 // collectors that queued it, so waiting clients see the sentence too.
-func (taskMessages) UpdateObject(obj mo.Reference, changes []types.PropertyChange) {
+func (taskMessages) UpdateObject(_ *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
 	ref := obj.Reference()
 	if ref.Type != "Task" {
 		return
@@ -50,7 +36,8 @@ func (taskMessages) UpdateObject(obj mo.Reference, changes []types.PropertyChang
 		}
 		failure.LocalizedMessage = sentence(failure.Fault)
 		changes[i].Val = failure
-		if task, ok := simulator.Map.Get(ref).(*simulator.Task); ok && task.Info.Error != nil {
+		// The registry has already applied the change to the task; correct it there too.
+		if task, ok := obj.(*mo.Task); ok && task.Info.Error != nil {
 			task.Info.Error.LocalizedMessage = failure.LocalizedMessage
 		}
 	}

@@ -43,12 +43,13 @@ func (t *toolsSimulator) Reference() types.ManagedObjectReference {
 // start gives every existing VM the tools state of its power state, then follows changes.
 // It returns the number of VMs.
 func (t *toolsSimulator) start() int {
-	vms := simulator.Map.All("VirtualMachine")
+	ctx := newContext()
+	vms := reg.All("VirtualMachine")
 	for _, e := range vms {
 		vm := e.(*simulator.VirtualMachine)
-		simulator.Map.Update(vm, toolsChanges(vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn))
+		ctx.Update(vm, toolsChanges(vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn))
 	}
-	simulator.Map.AddHandler(t)
+	reg.AddHandler(t)
 	return len(vms)
 }
 
@@ -92,10 +93,10 @@ func (t *toolsSimulator) current(ref types.ManagedObjectReference, gen uint64) b
 }
 
 // PutObject is part of simulator.RegisterObject; new VMs start powered off.
-func (t *toolsSimulator) PutObject(mo.Reference) {}
+func (t *toolsSimulator) PutObject(*simulator.Context, mo.Reference) {}
 
 // RemoveObject is part of simulator.RegisterObject.
-func (t *toolsSimulator) RemoveObject(ref types.ManagedObjectReference) {
+func (t *toolsSimulator) RemoveObject(_ *simulator.Context, ref types.ManagedObjectReference) {
 	t.mu.Lock()
 	delete(t.gen, ref)
 	t.mu.Unlock()
@@ -104,7 +105,7 @@ func (t *toolsSimulator) RemoveObject(ref types.ManagedObjectReference) {
 // UpdateObject is part of simulator.RegisterObject. It runs inside the call that changed the
 // power state, which holds the VM's lock, so it updates the VM directly and leaves anything
 // later to a timer.
-func (t *toolsSimulator) UpdateObject(obj mo.Reference, changes []types.PropertyChange) {
+func (t *toolsSimulator) UpdateObject(ctx *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
 	ref := obj.Reference()
 	if ref.Type != "VirtualMachine" {
 		return
@@ -113,12 +114,12 @@ func (t *toolsSimulator) UpdateObject(obj mo.Reference, changes []types.Property
 		if c.Name != "runtime.powerState" {
 			continue
 		}
-		vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+		vm, ok := reg.Get(ref).(*simulator.VirtualMachine)
 		if !ok {
 			return
 		}
 		gen := t.bump(ref)
-		t.stopGuest(vm)
+		t.stopGuest(ctx, vm)
 		if c.Val == types.VirtualMachinePowerStatePoweredOn {
 			t.startLater(ref, gen)
 		}
@@ -127,8 +128,8 @@ func (t *toolsSimulator) UpdateObject(obj mo.Reference, changes []types.Property
 }
 
 // stopGuest marks tools as not running and ends the guest's programs.
-func (t *toolsSimulator) stopGuest(vm *simulator.VirtualMachine) {
-	simulator.Map.Update(vm, toolsChanges(false))
+func (t *toolsSimulator) stopGuest(ctx *simulator.Context, vm *simulator.VirtualMachine) {
+	ctx.Update(vm, toolsChanges(false))
 	if t.onGuestStop != nil {
 		t.onGuestStop(vm.Self)
 	}
@@ -139,13 +140,14 @@ func (t *toolsSimulator) startLater(ref types.ManagedObjectReference, gen uint64
 	delay, _ := t.control.delays()
 	time.AfterFunc(delay, func() {
 		defer logPanic("starting tools")
-		vm, ok := simulator.Map.Get(ref).(*simulator.VirtualMachine)
+		vm, ok := reg.Get(ref).(*simulator.VirtualMachine)
 		if !ok {
 			return
 		}
-		simulator.Map.WithLock(vm, func() {
+		ctx := newContext()
+		ctx.WithLock(vm, func() {
 			if t.current(ref, gen) && vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
-				simulator.Map.Update(vm, toolsChanges(true))
+				ctx.Update(vm, toolsChanges(true))
 			}
 		})
 	})
@@ -172,7 +174,7 @@ func checkGuestRequest(vm *simulator.VirtualMachine) types.BaseMethodFault {
 func (t *toolsSimulator) rebootGuest(vm *simulator.VirtualMachine, internal *vim25.Client) types.BaseMethodFault {
 	var fault types.BaseMethodFault
 	var gen uint64
-	simulator.Map.WithLock(vm, func() {
+	newContext().WithLock(vm, func() {
 		if fault = checkGuestRequest(vm); fault == nil {
 			gen = t.bump(vm.Self)
 		}
@@ -185,12 +187,13 @@ func (t *toolsSimulator) rebootGuest(vm *simulator.VirtualMachine, internal *vim
 	ref := vm.Self
 	time.AfterFunc(guestDelay, func() {
 		defer logPanic("guest reboot")
-		simulator.Map.WithLock(vm, func() {
+		ctx := newContext()
+		ctx.WithLock(vm, func() {
 			if !t.current(ref, gen) || vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn {
 				return
 			}
 			gen = t.bump(ref)
-			t.stopGuest(vm)
+			t.stopGuest(ctx, vm)
 			t.startLater(ref, gen)
 		})
 	})
@@ -203,10 +206,11 @@ func (t *toolsSimulator) rebootGuest(vm *simulator.VirtualMachine, internal *vim
 func (t *toolsSimulator) shutdownGuest(vm *simulator.VirtualMachine, internal *vim25.Client) types.BaseMethodFault {
 	var fault types.BaseMethodFault
 	var gen uint64
-	simulator.Map.WithLock(vm, func() {
+	ctx := newContext()
+	ctx.WithLock(vm, func() {
 		if fault = checkGuestRequest(vm); fault == nil {
 			gen = t.bump(vm.Self)
-			simulator.Map.Update(vm, []types.PropertyChange{{Name: "guest.guestState", Val: "shuttingDown"}})
+			ctx.Update(vm, []types.PropertyChange{{Name: "guest.guestState", Val: "shuttingDown"}})
 		}
 	})
 	if fault != nil {
@@ -233,7 +237,7 @@ func postVMEvent(internal *vim25.Client, vm *simulator.VirtualMachine, build fun
 		Vm: &types.VmEventArgument{EntityEventArgument: types.EntityEventArgument{Name: vm.Name}, Vm: vm.Self},
 	}}
 	if vm.Runtime.Host != nil {
-		if host, ok := simulator.Map.Get(*vm.Runtime.Host).(*simulator.HostSystem); ok {
+		if host, ok := reg.Get(*vm.Runtime.Host).(*simulator.HostSystem); ok {
 			e.Host = &types.HostEventArgument{EntityEventArgument: types.EntityEventArgument{Name: host.Name}, Host: host.Self}
 		}
 	}
@@ -249,7 +253,7 @@ func postVMEvent(internal *vim25.Client, vm *simulator.VirtualMachine, build fun
 // datacenterOf walks up the inventory from ref to its datacenter.
 func datacenterOf(ref *types.ManagedObjectReference) *mo.Datacenter {
 	for ref != nil {
-		switch obj := simulator.Map.Get(*ref).(type) {
+		switch obj := reg.Get(*ref).(type) {
 		case *simulator.Datacenter:
 			return &obj.Datacenter
 		case mo.Entity:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import ssl
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from pyVmomi import vim
@@ -141,3 +145,34 @@ def rest(sim: Any, method: str, path: str, body: Any = None) -> Any:
     request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, context=context) as r:
         return json.load(r).get("value")
+
+
+# govc of the simulator's govmomi release, installed next to the virtualenv's python.
+GOVC = Path(sys.executable).parent / "govc"
+
+
+def govc(sim: Any, *args: str, timeout: float = 30.0) -> str:
+    """Run govc against a simulator, as another client would; its standard output.
+
+    Only the simulator's settings reach it (no GOVC_* of the caller's environment, such as
+    GOVC_INSECURE), and it keeps no session on disk."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVC_", "GOVMOMI_"))}
+    env.update(sim.env)
+    env["GOVC_PERSIST_SESSION"] = "false"
+    command = [str(GOVC), *args]
+    try:
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=timeout, check=True
+        )
+    except subprocess.CalledProcessError as e:
+        raise AssertionError(
+            f"govc {' '.join(args)} failed ({e.returncode}): {e.stderr.strip()}"
+        ) from None
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"govc {' '.join(args)} did not finish in {timeout} s") from e
+    return done.stdout
+
+
+def govc_json(sim: Any, command: str, *args: str, timeout: float = 30.0) -> Any:
+    """govc's -json output of a command, parsed: govc_json(sim, "vm.info", "web-07")."""
+    return json.loads(govc(sim, command, "-json", *args, timeout=timeout))

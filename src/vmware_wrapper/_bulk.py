@@ -136,7 +136,7 @@ class TaskWatch:
             self._thread.start()
 
     def forget(self, moid: str) -> None:
-        """Stop reporting a task (it stays in the view: finished tasks do not change)."""
+        """Stop reporting a task (it stays in the view until it finishes)."""
         with self._lock:
             self._watched.discard(moid)
 
@@ -204,6 +204,22 @@ class TaskWatch:
                 self._watched.difference_update(done)
             if done:
                 self._on_finished(done)
+                self._drop_from_view(done)
+
+    def _drop_from_view(self, moids: dict[str, Any]) -> None:
+        """Take finished tasks out of the view: the filter then covers only the tasks still
+        running, and the server has that much less to read whenever one of them changes (a
+        collector that re-reads its filter on each change, as govmomi's simulator does, would
+        otherwise read every task of the run for each change of any)."""
+        session = self._ops.session
+        with self._lock:
+            if self._view is None or self._generation != session.generation:
+                return
+            view = self._view
+        try:
+            view.ModifyListView(remove=[vim.Task(m, session.stub) for m in moids])
+        except Exception as e:  # the view goes with a lost session; the next turn makes it
+            self._ops.logger.debug("taking finished tasks out of a watch: %s", e)
 
     def close(self) -> None:
         """Stop the thread and remove the collector (its filter goes with it) and the view."""

@@ -34,7 +34,7 @@ from ._inventory import (
     Inventory,
     Kind,
 )
-from ._names import looks_like_uuid, split_path, unescape_name
+from ._names import escape_name, looks_like_uuid, split_path, unescape_name
 from ._retrieve import ObjectSource, Ref, retrieve, wait_for_updates
 from ._session import Session
 from ._stub import DedicatedConnection
@@ -278,8 +278,13 @@ class InventoryIndex:
     def _catch_up(self, kind: Kind, text: str) -> bool:
         """Whether objects named ``text`` exist on the server that the index has not seen
         yet (created or renamed a moment ago); if so, read them in."""
-        name = split_path(text)[-1] if "/" in text.strip("/") else text.strip().strip("/")
-        wanted = {name, unescape_name(name)}
+        # The server stores names escaped ("50%25 off", "web%2f01"); people type either form,
+        # and a bare name may itself hold a "/" ("web/01"), or be a path's last segment.
+        typed = text.strip()
+        candidates = {typed, split_path(typed)[-1] if split_path(typed) else typed}
+        wanted = set()
+        for name in candidates:
+            wanted |= {name, unescape_name(name), escape_name(unescape_name(name))}
         names = retrieve(
             self.session.stub,
             self.session.content.propertyCollector._moId,

@@ -96,9 +96,10 @@ def test_duplicate_names_are_ambiguous(vsphere, si):
 
 def test_escaped_names_match_what_users_type(vsphere, si):
     vm_folder = find_vm(si, "DC0_H0_VM0").parent
-    # As a real vCenter stores them: "/" -> %2f, "%" -> %25, "\" -> %5c.
-    folder = vm_folder.CreateFolder("team%2fweb %25 %5cx")
+    # The server stores them escaped, as vCenter does: "/" -> %2f, "%" -> %25, "\" -> %5c.
+    folder = vm_folder.CreateFolder("team/web % \\x")
     try:
+        assert folder.name == "team%2fweb %25 %5cx"
         assert vsphere.get_folder("team/web % \\x")._moId == folder._moId
         assert vsphere.path_of(folder) == "/DC0/vm/team%2fweb %25 %5cx"
         assert vsphere.get_folder("/DC0/vm/team%2fweb %25 %5cx")._moId == folder._moId

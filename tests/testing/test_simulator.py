@@ -62,7 +62,9 @@ def test_env_describes_how_to_connect(vsphere_simulator):
     assert env["VMWARE_PORT"] == str(vsphere_simulator.port)
     assert env["VMWARE_USER"] == vsphere_simulator.username
     assert "VMWARE_THUMBPRINT" not in env  # plain http
-    assert env["GOVC_URL"] == f"http://{vsphere_simulator.host}:{vsphere_simulator.port}"
+    assert env["GOVC_URL"] == f"http://{vsphere_simulator.host}:{vsphere_simulator.port}/sdk"
+    assert (env["GOVC_USERNAME"], env["GOVC_PASSWORD"]) == ("user", "pass")
+    assert "GOVC_TLS_CA_CERTS" not in env
 
 
 def test_env_connects_from_env_and_vmw(vsphere_simulator, si):

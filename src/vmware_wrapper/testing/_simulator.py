@@ -68,6 +68,8 @@ class Simulator:
     connections, as a proxy or load balancer in front of vCenter does (seconds).
     ``tools_delay`` is how long VMware Tools take to start after a power-on or reboot,
     ``guest_delay`` how long a guest takes to act on a shutdown or reboot request (seconds).
+    ``api_version`` is the vSphere API version to pass for: "8.0.3.0" (the default for a
+    generated inventory), "7.0.3.0", "6.7.3" or "6.5"; a loaded recording keeps its own.
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class Simulator:
         guest_password: str | None = None,
         start_timeout: float = 300.0,
         binary: str | None = None,
+        api_version: str | None = None,
     ) -> None:
         if (username is None) != (password is None):
             raise ValueError("username and password go together")
@@ -129,6 +132,8 @@ class Simulator:
             args.append(f"-http-idle-timeout={http_idle_timeout}s")
         if guest_username is not None:
             args += [f"-guest-username={guest_username}", f"-guest-password={guest_password}"]
+        if api_version is not None:
+            args.append(f"-api-version={api_version}")
         self._args = args
         self._process: subprocess.Popen[bytes] | None = None
         self._info: dict[str, Any] = {}
@@ -298,18 +303,21 @@ class Simulator:
 
     @property
     def env(self) -> dict[str, str]:
-        """The environment that makes ``VSphere.from_env()`` and ``vmw`` use this simulator."""
+        """The environment that makes ``VSphere.from_env()``, ``vmw`` and ``govc`` use this
+        simulator (govc trusts its certificate through ``GOVC_TLS_CA_CERTS``)."""
         env = {
             "VMWARE_HOST": self.host,
             "VMWARE_PORT": str(self.port),
             "VMWARE_USER": self.username,
             "VMWARE_PASSWORD": self.password,
+            # VMWARE_* variables cannot say "plain http"; a GOVC_URL with its scheme can.
+            "GOVC_URL": f"{self.protocol}://{self.host}:{self.port}/sdk",
+            "GOVC_USERNAME": self.username,
+            "GOVC_PASSWORD": self.password,
         }
         if self.tls:
             env["VMWARE_THUMBPRINT"] = self.thumbprint
-        else:
-            # VMWARE_* variables cannot say "plain http"; a GOVC_URL with its scheme can.
-            env["GOVC_URL"] = f"http://{self.host}:{self.port}"
+            env["GOVC_TLS_CA_CERTS"] = str(self.ca_file)
         return env
 
     def connect(self, **overrides: Any) -> VSphere:
