@@ -303,11 +303,13 @@ func run(o *options) error {
 		ready.ThumbprintSHA256 = cert.sha256
 		ready.CertificatePEM = cert.pem
 	}
+	// Listen for the signals to stop before telling anyone where we are: a client may stop
+	// us as soon as it has read the ready line.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	line, _ := json.Marshal(ready)
 	fmt.Println(string(line))
 
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	sig := <-stop
 	log.Printf("vmw-sim: %s received, stopping", sig)
 	ext.guest.stopAll()

@@ -69,7 +69,7 @@ def create_folder(ops: Ops, path: str, *, wait: bool = True, timeout: float | No
 def _existing_child_folder(ops: Ops, parent: Any, name: str, description: str) -> Any:
     """The child named ``name`` that a DuplicateName fault stands for. Found by name among
     the parent's children, read from the server: the fault's own ``object`` is the parent
-    on some servers (the simulator), not the object that has the name."""
+    on some servers (govmomi's simulator 0.24), not the object that has the name."""
     with translating(description):
         children = ops.read(parent, ["childEntity"], description)["childEntity"] or []
         ops.index.refresh_many([Ref(str(type(c)._wsdlName), c._moId) for c in children])
