@@ -3,6 +3,9 @@
     make bench                              # 10,000 VMs, then 50,000
     .venv/bin/python bench/run.py --vms 2000 --old-way-max 2000
 
+(bench/peer.py, which `make bench` runs next, puts the same jobs through govc, vmw and the
+library side by side.)
+
 For each inventory size, against the bundled simulator:
 
   a  old_way_s        the old way: all properties of all VMs, then match the name (pyVmomi)

@@ -28,8 +28,14 @@ type relevantUpdates struct {
 	session *simulator.Session
 }
 
-// relevance keeps one stand-in per collector, made at its first wait.
-var relevance sync.Map // types.ManagedObjectReference -> *relevantUpdates
+// relevance keeps one stand-in per collector, made at its first wait. Sessions share the
+// reference of the default collector, each with an instance of its own.
+var relevance sync.Map // collectorKey -> *relevantUpdates
+
+type collectorKey struct {
+	session string
+	ref     types.ManagedObjectReference
+}
 
 // filterWaitingCollector puts the stand-in in place for a collector about to wait. It runs
 // before each WaitForUpdatesEx, WaitForUpdates or CheckForUpdates: a wait with no version
@@ -38,7 +44,15 @@ func filterWaitingCollector(ctx *simulator.Context, method *simulator.Method) {
 	switch method.Name {
 	case "WaitForUpdatesEx", "WaitForUpdates", "CheckForUpdates":
 	case "DestroyPropertyCollector":
-		relevance.Delete(method.This)
+		relevance.Delete(collectorKey{ctx.Session.Key, method.This})
+		return
+	case "Logout":
+		relevance.Range(func(k, _ any) bool {
+			if k.(collectorKey).session == ctx.Session.Key {
+				relevance.Delete(k)
+			}
+			return true
+		})
 		return
 	default:
 		return
@@ -47,8 +61,20 @@ func filterWaitingCollector(ctx *simulator.Context, method *simulator.Method) {
 	if !ok {
 		return
 	}
-	standIn, _ := relevance.LoadOrStore(method.This, &relevantUpdates{pc: pc, session: ctx.Session})
+	key := collectorKey{ctx.Session.Key, method.This}
+	standIn, _ := relevance.LoadOrStore(key, &relevantUpdates{pc: pc, session: ctx.Session})
 	reg.AddHandler(standIn.(*relevantUpdates))
+}
+
+// keepFilteringCollector puts the stand-in back once a wait has been answered. A first wait
+// (no version) registers the collector itself as a listener again, and until its next wait
+// it would queue every change of every object; a filter made on it meanwhile (a client
+// reuses its collectors) would then be sent those older changes after its current state,
+// as if they were new.
+func keepFilteringCollector(session string, ref types.ManagedObjectReference) {
+	if standIn, ok := relevance.Load(collectorKey{session, ref}); ok {
+		reg.AddHandler(standIn.(*relevantUpdates))
+	}
 }
 
 func (u *relevantUpdates) Reference() types.ManagedObjectReference { return u.pc.Reference() }

@@ -255,6 +255,7 @@ func run(o *options) error {
 		control:  newControl(o.toolsDelay, o.guestDelay),
 		internal: internal,
 		own:      &ownSession{username: o.username, password: o.password},
+		calls:    newSessionCalls(),
 	}
 	if o.username == "" {
 		ext.own.username = simulator.DefaultLogin.Username()

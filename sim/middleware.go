@@ -24,6 +24,7 @@ type extensions struct {
 	guest    *guestOperations
 	internal *vim25.Client
 	own      *ownSession
+	calls    *sessionCalls
 }
 
 // needsSession lists methods that the stock simulator answers without a session, for
@@ -84,6 +85,17 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			return
 		}
 		method, this := sniffMethod(body)
+		if key := sessionKey(r); key != "" {
+			if method == "Logout" {
+				e.calls.beforeLogout(key)
+			} else {
+				e.calls.begin(key)
+				defer e.calls.end(key)
+			}
+			if method == "WaitForUpdatesEx" || method == "WaitForUpdates" {
+				defer keepFilteringCollector(key, this)
+			}
+		}
 		// What the simulator is sent; the extensions read the request as the client sent it.
 		sent := mendName(method, body)
 		r.ContentLength = int64(len(sent))
