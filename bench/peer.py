@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from run import retrieve_all  # bench/run.py, beside this file
 from vmware_wrapper import VSphere
 from vmware_wrapper._vmomi import vim, vmodl
 from vmware_wrapper.testing import Simulator
@@ -90,16 +91,6 @@ def check(ok: bool, what: str) -> None:
 # -- the checks, through plain pyVmomi --------------------------------------------------
 
 
-def retrieve(si: Any, spec: Any) -> list[Any]:
-    collector = si.content.propertyCollector
-    result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
-    objects: list[Any] = []
-    while result:
-        objects += result.objects
-        result = result.token and collector.ContinueRetrievePropertiesEx(result.token)
-    return objects
-
-
 def all_vms(si: Any) -> dict[str, Any]:
     """Every VM by name (one paged retrieval of `name` over a container view)."""
     content = si.content
@@ -115,7 +106,7 @@ def all_vms(si: Any) -> dict[str, Any]:
             ],
             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
         )
-        return {obj.propSet[0].val: obj.obj for obj in retrieve(si, spec)}
+        return {obj.propSet[0].val: obj.obj for obj in retrieve_all(si, spec)}
     finally:
         view.Destroy()
 
@@ -126,7 +117,7 @@ def power_states(si: Any, vms: list[Any]) -> dict[str, str]:
         objectSet=[PC.ObjectSpec(obj=vm) for vm in vms],
         propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["runtime.powerState"])],
     )
-    return {obj.obj._moId: str(obj.propSet[0].val) for obj in retrieve(si, spec)}
+    return {obj.obj._moId: str(obj.propSet[0].val) for obj in retrieve_all(si, spec)}
 
 
 def snapshot_names(vm: Any) -> list[str]:
