@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from run import retrieve_all  # bench/run.py, beside this file
+from run import retrieve_all, view_spec  # bench/run.py, beside this file
 from vmware_wrapper import VSphere
 from vmware_wrapper._vmomi import vim, vmodl
 from vmware_wrapper.testing import Simulator
@@ -93,19 +93,8 @@ def check(ok: bool, what: str) -> None:
 
 def all_vms(si: Any) -> dict[str, Any]:
     """Every VM by name (one paged retrieval of `name` over a container view)."""
-    content = si.content
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    view, spec = view_spec(si, pathSet=["name"])
     try:
-        spec = PC.FilterSpec(
-            objectSet=[
-                PC.ObjectSpec(
-                    obj=view,
-                    skip=True,
-                    selectSet=[PC.TraversalSpec(path="view", type=vim.view.ContainerView)],
-                )
-            ],
-            propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
-        )
         return {obj.propSet[0].val: obj.obj for obj in retrieve_all(si, spec)}
     finally:
         view.Destroy()
