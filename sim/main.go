@@ -199,12 +199,21 @@ func newModel(o *options) (*simulator.Model, error) {
 	model.ClusterHost = o.clusterHosts
 	model.Host = o.standaloneHost
 	model.Machine = o.vmsPerPool
+	if o.vmsPerPool > populateAbove {
+		model.Machine = 1 // the others are made by populate, many at a time
+	}
 	model.Folder = o.folders
 	model.Pool = o.pools
 	model.Datastore = o.datastores
 	model.Portgroup = o.portgroups
 	if err := model.Create(); err != nil {
 		return nil, fmt.Errorf("creating the inventory: %v", err)
+	}
+	if o.vmsPerPool > populateAbove {
+		reg = model.Map()
+		if err := populate(model, o.vmsPerPool); err != nil {
+			return nil, fmt.Errorf("creating the inventory: %v", err)
+		}
 	}
 	return model, nil
 }
