@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -26,6 +27,9 @@ import (
 type relevantUpdates struct {
 	pc      *simulator.PropertyCollector
 	session *simulator.Session
+	// queued: something was passed on since the collector's last wait began (or may have
+	// reached it unseen), so a wait has something to look at. See quietCheck.
+	queued atomic.Bool
 }
 
 // relevance keeps one stand-in per collector, made at its first wait. Sessions share the
@@ -62,8 +66,11 @@ func filterWaitingCollector(ctx *simulator.Context, method *simulator.Method) {
 		return
 	}
 	key := collectorKey{ctx.Session.Key, method.This}
-	standIn, _ := relevance.LoadOrStore(key, &relevantUpdates{pc: pc, session: ctx.Session})
-	reg.AddHandler(standIn.(*relevantUpdates))
+	found, _ := relevance.LoadOrStore(key, &relevantUpdates{pc: pc, session: ctx.Session})
+	standIn := found.(*relevantUpdates)
+	// This wait takes everything queued so far; what arrives from now on marks the next.
+	standIn.queued.Store(false)
+	reg.AddHandler(standIn)
 }
 
 // keepFilteringCollector puts the stand-in back once a wait has been answered. A first wait
@@ -71,24 +78,59 @@ func filterWaitingCollector(ctx *simulator.Context, method *simulator.Method) {
 // it would queue every change of every object; a filter made on it meanwhile (a client
 // reuses its collectors) would then be sent those older changes after its current state,
 // as if they were new.
-func keepFilteringCollector(session string, ref types.ManagedObjectReference) {
-	if standIn, ok := relevance.Load(collectorKey{session, ref}); ok {
-		reg.AddHandler(standIn.(*relevantUpdates))
+func keepFilteringCollector(session string, ref types.ManagedObjectReference, first bool) {
+	if found, ok := relevance.Load(collectorKey{session, ref}); ok {
+		standIn := found.(*relevantUpdates)
+		if first {
+			// The collector itself listened meanwhile: what it heard is not known here.
+			standIn.queued.Store(true)
+		}
+		reg.AddHandler(standIn)
 	}
+}
+
+// quietCheck says whether a WaitForUpdatesEx can be answered "no updates" at once, without
+// the simulator: a check (maxWaitSeconds 0) that continues a complete answer (a version, not
+// the first wait) on a collector that has been sent nothing since its last wait, with no
+// pages of an answer left over. vCenter does "one update calculation" for such a check and
+// returns; the simulator's collector looks for updates only every 20 ms, even for a check,
+// which would make each check cost 20 ms. Clients that check before each operation (to see
+// every change completed before it) would pay that every time.
+func quietCheck(session string, ref types.ManagedObjectReference, req *types.WaitForUpdatesEx) bool {
+	if req.Version == "" || req.Options == nil || req.Options.MaxWaitSeconds == nil ||
+		*req.Options.MaxWaitSeconds != 0 {
+		return false
+	}
+	found, ok := relevance.Load(collectorKey{session, ref})
+	if !ok {
+		return false
+	}
+	standIn := found.(*relevantUpdates)
+	return !standIn.queued.Load() && !hasPendingPages(standIn.pc)
+}
+
+// hasPendingPages says whether the collector holds the rest of a truncated answer (the
+// simulator keeps it in an unexported field, read here without changing it).
+func hasPendingPages(pc *simulator.PropertyCollector) bool {
+	pending := reflect.ValueOf(pc).Elem().FieldByName("pending")
+	return !pending.IsValid() || !pending.IsNil()
 }
 
 func (u *relevantUpdates) Reference() types.ManagedObjectReference { return u.pc.Reference() }
 
 func (u *relevantUpdates) PutObject(ctx *simulator.Context, obj mo.Reference) {
+	u.queued.Store(true)
 	u.pc.PutObject(ctx, obj)
 }
 
 func (u *relevantUpdates) RemoveObject(ctx *simulator.Context, ref types.ManagedObjectReference) {
+	u.queued.Store(true)
 	u.pc.RemoveObject(ctx, ref)
 }
 
 func (u *relevantUpdates) UpdateObject(ctx *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
 	if u.matters(obj, changes) {
+		u.queued.Store(true)
 		u.pc.UpdateObject(ctx, obj, changes)
 	}
 }

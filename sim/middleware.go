@@ -85,6 +85,7 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			return
 		}
 		method, this := sniffMethod(body)
+		quiet := false // a check with nothing to report (see quietCheck)
 		if key := sessionKey(r); key != "" {
 			if method == "Logout" {
 				e.calls.beforeLogout(key)
@@ -93,7 +94,9 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 				defer e.calls.end(key)
 			}
 			if method == "WaitForUpdatesEx" || method == "WaitForUpdates" {
-				defer keepFilteringCollector(key, this)
+				wait, _ := decodeRequest(body).(*types.WaitForUpdatesEx)
+				quiet = wait != nil && quietCheck(key, this, wait)
+				defer keepFilteringCollector(key, this, wait == nil || wait.Version == "")
 			}
 		}
 		// What the simulator is sent; the extensions read the request as the client sent it.
@@ -122,6 +125,8 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			writeTaskResponse(w, method, failedTask(this, method, rule.newFault(this), rule.message()))
 		case rule != nil:
 			writeFaultMessage(w, rule.message(), rule.newFault(this))
+		case quiet && e.validSession(next, r):
+			writeResponse(w, method, types.WaitForUpdatesExResponse{})
 		case needsSession[method] && this.Type != "ServiceInstance" && !e.validSession(next, r):
 			writeFault(w, notAuthenticated(this))
 		case methods[method] != nil:
