@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._follow import Batch, follow, pyvmomi_waiter
 from ._inventory import KINDS
 from ._names import is_glob
 from ._ops import PREFETCH_FRESH, Ops, positive_int
@@ -172,39 +173,41 @@ class TaskWatch:
                 self._ensure()
                 if generation != self._generation:
                     version, generation = "", self._generation
-                options = vmodl.query.PropertyCollector.WaitOptions(maxWaitSeconds=WATCH_WAIT)
-                update = self._collector.WaitForUpdatesEx(version, options)
+                version = follow(
+                    pyvmomi_waiter(self._collector),
+                    self._on_batch,
+                    version=version,
+                    max_wait=WATCH_WAIT,
+                    stopped=self._stop.is_set,
+                )
             except vmodl.fault.RequestCanceled:
                 return  # close() cancelled the wait
             except vmodl.fault.ManagedObjectNotFound:
                 with self._lock:
                     self._view = None  # a new session: the next turn makes all again
-                continue
             except Exception as e:  # reported, so that no task is left waiting silently
                 if not self._stop.is_set():
                     self._on_failure(e)
                 return
-            if update is None:
-                continue
-            version = update.version
-            done: dict[str, Any] = {}
-            with self._lock:
-                for filter_update in update.filterSet or []:
-                    for object_update in filter_update.objectSet or []:
-                        moid = object_update.obj._moId
-                        for change in object_update.changeSet or []:
-                            info = change.val
-                            if (
-                                change.name == "info"
-                                and info is not None
-                                and info.state in ("success", "error")
-                                and moid in self._watched
-                            ):
-                                done[moid] = info
-                self._watched.difference_update(done)
-            if done:
-                self._on_finished(done)
-                self._drop_from_view(done)
+
+    def _on_batch(self, batch: Batch) -> bool:
+        """Hand on the tasks this answer reports finished; follow on."""
+        done: dict[str, Any] = {}
+        with self._lock:
+            for change in batch:
+                for name, _op, info in change.changes:
+                    if (
+                        name == "info"
+                        and info is not None
+                        and info.state in ("success", "error")
+                        and change.moid in self._watched
+                    ):
+                        done[change.moid] = info
+            self._watched.difference_update(done)
+        if done:
+            self._on_finished(done)
+            self._drop_from_view(done)
+        return False
 
     def _drop_from_view(self, moids: dict[str, Any]) -> None:
         """Take finished tasks out of the view: the filter then covers only the tasks still

@@ -152,20 +152,19 @@ def reboot(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
     if state != ON:
         raise InvalidStateError(f"{description}: it is {state}, not powered on")
 
-    def back_up() -> Callable[[dict[str, Any]], bool]:
-        seen_down = False
+    # Tools stop as the guest restarts, then run again: both must be seen, or the wait would
+    # end before the reboot has even begun. The stop is noted from every change reported (it
+    # can come and go within one answer); the end is judged on the newest state.
+    seen_down = False
 
-        def until(values: dict[str, Any]) -> bool:
-            # Tools stop as the guest restarts, then run again: both must be seen, or the
-            # wait would end before the reboot has even begun.
-            nonlocal seen_down
-            running = _tools_running(values)
-            if not running or values["guest.guestState"] not in (None, "running"):
-                seen_down = True
-                return False
-            return seen_down
+    def note(values: dict[str, Any]) -> None:
+        nonlocal seen_down
+        if not _tools_running(values) or values["guest.guestState"] not in (None, "running"):
+            seen_down = True
 
-        return until
+    def back_up(values: dict[str, Any]) -> bool:
+        running = _tools_running(values) and values["guest.guestState"] in (None, "running")
+        return seen_down and running
 
     def run(requested: Callable[[], None]) -> None:
         def request() -> None:
@@ -177,10 +176,11 @@ def reboot(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
         ops.tasks.watch(
             obj,
             ["guest.toolsRunningStatus", "guest.guestState"],
-            back_up(),
+            back_up,
             deadline,
             description,
             start=request,
+            each=note,
         )
         ops.logger.info("%s: back up", description)
 

@@ -6,8 +6,8 @@
 
 A task that has already finished (common: many finish before their first read) costs one
 read. Otherwise the engine puts all the tasks it waits for in one filter on a property
-collector of the calling thread's own (a session's default collector cannot serve two
-concurrent waits) and sleeps in WaitForUpdatesEx until they change. A session that expires
+collector lent to this wait (a session's default collector cannot serve two concurrent
+waits; see _follow.CollectorPool) and follows it until they finish. A session that expires
 meanwhile is logged in again by the transport; the collector, which died with the old
 session, is made again and the wait goes on.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -24,11 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._faults import task_error
+from ._follow import Batch, CollectorPool, apply_changes, follow, pyvmomi_waiter
 from ._session import Session
 from ._vmomi import vim, vmodl
-from .errors import OperationTimeout
-
-_MAX_WAIT_SECONDS = 60
+from .errors import OperationTimeout, VSphereError
 
 
 @dataclass(frozen=True)
@@ -68,9 +66,7 @@ class TaskEngine:
         self.session = session
         self.logger = logger
         self._after = after  # told of every batch of finished tasks (the index absorbs them)
-        self._local = threading.local()
-        self._collectors: list[Any] = []
-        self._collectors_lock = threading.Lock()
+        self._collectors = CollectorPool(session, logger)
 
     def handle(
         self,
@@ -88,10 +84,17 @@ class TaskEngine:
         deadline: float | None,
         description: str,
         start: Callable[[], None] | None = None,
+        each: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Follow properties of one object through WaitForUpdatesEx until ``until(values)``
-        holds; return the values. ``start`` runs once the current values are known and
-        changes are being followed (so that no change it causes can be missed).
+        """Follow properties of one object until ``until(values)`` holds; return the values.
+        ``start`` runs once the current values are known and changes are being followed (so
+        that no change it causes can be missed). ``each`` sees the values after every change
+        the server reports after that, in order (to notice a state that came and went within
+        one answer, as tools stopping and starting in a quick reboot).
+
+        ``until`` is judged on the values after each whole answer, the newest the server has
+        told. Should it refuse them (raise), they are read once more before that is
+        believed: an answer may end with an old change (see _follow).
 
         OperationTimeout when the deadline (time.monotonic()) passes first.
         """
@@ -102,50 +105,87 @@ class TaskEngine:
         )
         values: dict[str, Any] = dict.fromkeys(paths)
         started = start is None
+
+        def on_batch(batch: Batch) -> bool:
+            nonlocal started
+            for change in batch:
+                apply_changes(values, change)
+                if each is not None and started:
+                    each(values)
+            if not started and start is not None:
+                started = True
+                start()
+                return False
+            return self._judge(until, values, obj, paths)
+
+        self._follow_filter(spec, on_batch, deadline, description)
+        return values
+
+    def _judge(
+        self,
+        until: Callable[[dict[str, Any]], bool],
+        values: dict[str, Any],
+        obj: Any,
+        paths: Sequence[str],
+    ) -> bool:
+        try:
+            return until(values)
+        except VSphereError:
+            values.update(self._read(obj, paths))
+            return until(values)
+
+    def _read(self, obj: Any, paths: Sequence[str]) -> dict[str, Any]:
+        pc = vmodl.query.PropertyCollector
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=obj)],
+            propSet=[pc.PropertySpec(type=type(obj), pathSet=list(paths))],
+        )
+        result = self.session.content.propertyCollector.RetrievePropertiesEx(
+            [spec], pc.RetrieveOptions()
+        )
+        fresh: dict[str, Any] = dict.fromkeys(paths)
+        for content in result.objects if result else []:
+            for prop in content.propSet:
+                fresh[prop.name] = prop.val
+        return fresh
+
+    def _follow_filter(
+        self,
+        spec: Any,
+        on_batch: Callable[[Batch], bool],
+        deadline: float | None,
+        description: str,
+    ) -> None:
+        """Make a filter on a collector of the pool and follow it until ``on_batch`` says
+        done. A session replaced meanwhile (its collectors died with it) starts over."""
         while True:
             generation = self.session.generation
-            collector = self.collector()
+            collector = self._collectors.acquire()
+            healthy = False
             try:
                 property_filter = collector.CreateFilter(spec, True)
+                try:
+                    follow(
+                        pyvmomi_waiter(collector),
+                        on_batch,
+                        deadline=deadline,
+                        description=description,
+                    )
+                finally:
+                    if self.session.generation == generation:
+                        with contextlib.suppress(Exception):
+                            property_filter.DestroyPropertyFilter()
+                healthy = True
+                return
             except vmodl.fault.ManagedObjectNotFound:
-                if self.session.generation == generation and collector is self.collector():
+                if self.session.generation == generation:
                     raise  # the object itself is gone
-                continue
-            version = ""
-            try:
-                while True:
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        raise OperationTimeout(f"{description}: not done when the timeout ran out")
-                    wait = _MAX_WAIT_SECONDS if remaining is None else max(1, math.ceil(remaining))
-                    options = pc.WaitOptions(maxWaitSeconds=min(wait, _MAX_WAIT_SECONDS))
-                    update = collector.WaitForUpdatesEx(version, options)
-                    if update is not None:
-                        version = update.version
-                        for filter_update in update.filterSet or []:
-                            for object_update in filter_update.objectSet or []:
-                                for change in object_update.changeSet or []:
-                                    removed = change.op in ("remove", "indirectRemove")
-                                    values[change.name] = None if removed else change.val
-                                # Every state the server reports is judged, not only the
-                                # last of an update: one update can hold a VM's tools both
-                                # stopping and running again (a quick reboot).
-                                if started and until(values):
-                                    return values
-                    if not started and start is not None:
-                        started = True
-                        start()
-                        continue
-                    if until(values):
-                        return values
-            except vmodl.fault.ManagedObjectNotFound:
-                if self.session.generation == generation:
-                    raise
-                self._local.collector = None  # a new session: follow again from scratch
+                # A new session: follow again from scratch, on a collector of the new one.
+            except OperationTimeout:
+                healthy = True  # the collector is fine; only the wait is over
+                raise
             finally:
-                if self.session.generation == generation:
-                    with contextlib.suppress(Exception):
-                        property_filter.DestroyPropertyFilter()
+                self._collectors.release(collector, healthy)
 
     def wait(
         self,
@@ -208,65 +248,29 @@ class TaskEngine:
     def _wait_with_filter(
         self, pending: list[_Tracked], deadline: float | None, on_progress: ProgressCallback | None
     ) -> None:
-        """Follow the pending tasks through one filter until they finish or time runs out.
-
-        Returns early (to be called again) if the session was replaced meanwhile.
-        """
-        generation = self.session.generation
-        collector = self.collector()
+        """Follow the pending tasks through one filter until they finish or time runs out."""
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[pc.ObjectSpec(obj=t.task) for t in pending],
             propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info"])],
         )
         by_moid = {t.task._moId: t for t in pending}
-        try:
-            property_filter = collector.CreateFilter(spec, True)
-        except vmodl.fault.ManagedObjectNotFound:
-            self._local.collector = None  # died with an earlier session
-            return
-        version = ""
-        try:
-            while any(not t.finished for t in pending):
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise _timeout([t for t in pending if not t.finished])
-                wait = _MAX_WAIT_SECONDS if remaining is None else max(1, math.ceil(remaining))
-                options = pc.WaitOptions(maxWaitSeconds=min(wait, _MAX_WAIT_SECONDS))
-                try:
-                    update = collector.WaitForUpdatesEx(version, options)
-                except vmodl.fault.ManagedObjectNotFound:
-                    if self.session.generation != generation:
-                        self._local.collector = None
-                        return  # a new session: start over with a new collector
-                    raise
-                if update is None:
-                    continue
-                version = update.version
-                for filter_update in update.filterSet or []:
-                    for object_update in filter_update.objectSet or []:
-                        tracked = by_moid.get(object_update.obj._moId)
-                        if tracked is None:
-                            continue
-                        for change in object_update.changeSet or []:
-                            if change.name == "info" and change.val is not None:
-                                tracked.info = change.val
-                self._report(pending, on_progress)
-        finally:
-            if self.session.generation == generation:
-                with contextlib.suppress(Exception):
-                    property_filter.DestroyPropertyFilter()
 
-    def collector(self) -> Any:
-        """This thread's own property collector, made again after each login."""
-        collector = getattr(self._local, "collector", None)
-        if collector is None or self._local.generation != self.session.generation:
-            collector = self.session.content.propertyCollector.CreatePropertyCollector()
-            self._local.collector = collector
-            self._local.generation = self.session.generation
-            with self._collectors_lock:
-                self._collectors.append(collector)
-        return collector
+        def on_batch(batch: Batch) -> bool:
+            for change in batch:
+                tracked = by_moid.get(change.moid)
+                if tracked is None:
+                    continue
+                for name, _op, value in change.changes:
+                    if name == "info" and value is not None:
+                        tracked.info = value
+            self._report(pending, on_progress)
+            return all(t.finished for t in pending)
+
+        try:
+            self._follow_filter(spec, on_batch, deadline, "wait for tasks")
+        except OperationTimeout:
+            raise _timeout([t for t in pending if not t.finished]) from None
 
     @staticmethod
     def _report(tracked: list[_Tracked], on_progress: ProgressCallback | None) -> None:
@@ -282,11 +286,7 @@ class TaskEngine:
             on_progress(TaskProgress(t.task._moId, t.description, t.info.state, percent))
 
     def close(self) -> None:
-        with self._collectors_lock:
-            collectors, self._collectors = self._collectors, []
-        for collector in collectors:
-            with contextlib.suppress(Exception):
-                collector.Destroy()
+        self._collectors.close()
 
 
 def _timeout(running: list[_Tracked]) -> OperationTimeout:
