@@ -53,6 +53,7 @@ demo: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/peer.py
+	$(PY) bench/by_name.py
 
 clean:
 	rm -rf $(VENV) $(SIM) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

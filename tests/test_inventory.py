@@ -157,3 +157,64 @@ def test_kinds_from_names_and_pyvmomi_types():
         kind_for("vmm")
     with pytest.raises(InvalidInputError):
         kind_for(int)
+
+
+class Untouchable(dict):
+    """A mapping that fails a lookup the moment it is scanned."""
+
+    def values(self):
+        raise AssertionError("scanned every entry")
+
+    def items(self):
+        raise AssertionError("scanned every entry")
+
+    def __iter__(self):
+        raise AssertionError("scanned every entry")
+
+
+class UntouchableSet(set):
+    def __iter__(self):
+        raise AssertionError("scanned a whole folder")
+
+
+@pytest.fixture
+def big():
+    """A folder of 5,000 VMs, whose scans the lookups below must not need."""
+    inv = Inventory()
+    entries = [
+        folder("root", "Datacenters", None),
+        Entry.of("dc1", "Datacenter", "DC0", "root"),
+        folder("vmf", "vm", "dc1"),
+        folder("webf", "web", "vmf"),
+    ]
+    entries += [vm(f"vm-{i}", f"db-{i:04}", "vmf") for i in range(5000)]
+    entries += [vm(f"vm-w{i}", f"web-{i:02}", "webf") for i in range(20)]
+    inv.replace(entries, "root", details=True)
+    inv._children["vmf"] = UntouchableSet(inv._children["vmf"])
+    return inv
+
+
+def test_a_path_resolves_without_scanning_its_folder(big):
+    big._entries = Untouchable(big._entries)
+    assert big.lookup(VM, "/DC0/vm/db-4999").moid == "vm-4999"
+    assert big.lookup(VM, "DC0/vm/web/web-07").moid == "vm-w7"
+
+
+def test_a_name_glob_reads_only_the_names_with_its_prefix(big):
+    big._entries = Untouchable(big._entries)
+    found = big.find(VM, "db-499*")
+    assert [e.display_name for e in found] == [f"db-{i}" for i in range(4990, 5000)]
+
+
+def test_a_path_glob_reads_only_the_folder_it_names(big):
+    # The web folder's 20 children are read, not the 5,000 beside it.
+    big._entries = Untouchable(big._entries)
+    assert len(big.find(VM, "/DC0/vm/web/web-1*")) == 10
+
+
+def test_names_that_come_and_go_keep_globs_right(big):
+    big._children["vmf"] = set(big._children["vmf"])
+    big.update("vm-new", "VirtualMachine", {"name": "db-49990", "parent": Ref("Folder", "vmf")})
+    assert "db-49990" in [e.display_name for e in big.find(VM, "db-4999*")]
+    big.remove("vm-4999")
+    assert "db-4999" not in [e.display_name for e in big.find(VM, "db-4999*")]

@@ -256,6 +256,11 @@ class _Target:
     prefetched: float | None = None  # when its state was read ahead
 
 
+def _unread(t: _Target, stale: float) -> bool:
+    """Whether a target's state has not been read ahead since ``stale`` (a monotonic time)."""
+    return t.prefetched is None or t.prefetched < stale
+
+
 def run(
     ops: Ops,
     start: Callable[[Any], Any],
@@ -337,12 +342,16 @@ def run(
 
         try:
             while pending or active:
-                if prefetch is not None and pending and len(active) < concurrency:
-                    next_up = pending[0]
-                    if next_up.prefetched is None or (
-                        time.monotonic() - next_up.prefetched > PREFETCH_FRESH / 2
-                    ):
-                        chunk = list(itertools.islice(pending, concurrency))
+                slots = concurrency - len(active)
+                if prefetch is not None and pending and slots > 0:
+                    # Every target about to start must have been read ahead; the read takes
+                    # a slot's worth of those not (freshly) read yet, so a run of N targets
+                    # costs about N / concurrency reads, however the slots free up.
+                    stale = time.monotonic() - PREFETCH_FRESH / 2
+                    if any(_unread(t, stale) for t in itertools.islice(pending, slots)):
+                        chunk = [
+                            t for t in itertools.islice(pending, concurrency) if _unread(t, stale)
+                        ]
                         try:
                             prefetch([t.reference for t in chunk])
                         except Exception as e:  # only a shortcut: each reads for itself

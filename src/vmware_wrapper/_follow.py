@@ -147,17 +147,24 @@ class CollectorPool:
             tuple[float, int, Any]
         ] = []  # (released at, session generation, collector)
         self._lock = threading.Lock()
-        self.made = 0  # collectors made so far (tests read this)
+        self.lent = 0  # collectors out on a wait now
+        self.peak = 0  # the most lent at once
 
     def acquire(self) -> Any:
         with self._lock:
             generation = self.session.generation
             # Those of an earlier session died with it: forget them.
             self._idle = [i for i in self._idle if i[1] == generation]
+            self.lent += 1
+            self.peak = max(self.peak, self.lent)
             if self._idle:
                 return self._idle.pop()[2]
-            self.made += 1
-        return self.session.content.propertyCollector.CreatePropertyCollector()
+        try:
+            return self.session.content.propertyCollector.CreatePropertyCollector()
+        except BaseException:
+            with self._lock:
+                self.lent -= 1
+            raise
 
     def release(self, collector: Any, healthy: bool) -> None:
         """Take a collector back; ``healthy``: its last wait ended cleanly (any other is
@@ -165,6 +172,7 @@ class CollectorPool:
         now = time.monotonic()
         surplus = []
         with self._lock:
+            self.lent -= 1
             if healthy:
                 self._idle.append((now, self.session.generation, collector))
             else:

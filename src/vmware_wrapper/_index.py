@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ._faults import is_fault
+from ._follow import Batch, follow, wire_waiter
 from ._inventory import (
     DETAIL_PROPERTIES,
     ENTITY_TYPES,
@@ -35,7 +36,7 @@ from ._inventory import (
     Kind,
 )
 from ._names import escape_name, looks_like_uuid, split_path, unescape_name
-from ._retrieve import ObjectSource, Ref, retrieve, wait_for_updates
+from ._retrieve import ObjectSource, Ref, retrieve
 from ._session import Session
 from ._stub import DedicatedConnection
 from ._vmomi import vim, vmodl
@@ -63,7 +64,16 @@ class InventoryIndex:
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         self._watching = False  # a watcher thread runs
-        self._watch_collector: Any = None
+        self._streaming = False  # the stream is made and its first answer taken
+        self._doorbell: str | None = None  # collector ids, see "following changes"
+        self._stream: str | None = None
+        self._stream_version = ""
+        self._sync_lock = threading.Condition()
+        self._checking = False
+        self._checks_started = 0
+        self._checks_done = 0
+        self._check_ok = False
+        self.checks = 0  # checks of the stream made (tests and benchmarks read this)
         self._watch_connection = DedicatedConnection(session.stub)
         self.last_update = 0.0  # time.monotonic() of the last change applied by the watcher
         # Our own writes (refreshes, removals) while the watch's first answer is on its way:
@@ -255,8 +265,9 @@ class InventoryIndex:
             return self.ensure_details()
         return self.ready()
 
-    def lookup(self, kind: Kind, text: str) -> Entry:
-        """Exactly one object; a miss is checked against the server's current names first."""
+    def lookup(self, kind: Kind, text: str, *, catch_up: bool = True) -> Entry:
+        """Exactly one object; a miss is checked against the server's current names first
+        (unless ``catch_up`` is False: the caller has just synced, see sync())."""
         if self._watching and not self._stale and kind.templates is None and len(text) < 32:
             inventory = self.inventory  # loaded, watched, no details needed: the hot path
         else:
@@ -264,7 +275,7 @@ class InventoryIndex:
         try:
             return inventory.lookup(kind, text)
         except NotFoundError:
-            if not self._catch_up(kind, text):
+            if not catch_up or not self._catch_up(kind, text):
                 raise
         return inventory.lookup(kind, text)
 
@@ -296,6 +307,73 @@ class InventoryIndex:
         return bool(fresh)
 
     # -- following changes -----------------------------------------------------------------
+    #
+    # Two collectors, each with the same filter over the inventory view:
+    #
+    # - the stream, which is only ever checked (WaitForUpdatesEx with maxWaitSeconds 0, "one
+    #   update calculation" and return, per the vSphere API reference of WaitOptions), one
+    #   check at a time. Every change the index takes from the watch comes from it, in the
+    #   server's order, so the index is exactly what the server's stream said at the last
+    #   check;
+    # - the doorbell, on which the watch thread waits for as long as the server lets it. When
+    #   it reports anything, the watch checks the stream. (Its own answers are dropped.)
+    #
+    # sync() is such a check, made by an operation before it acts on a bare name: the check
+    # starts after the operation was called, and its answer holds every change to the filter's
+    # properties since the previous check (the data version semantics of WaitForUpdatesEx,
+    # vSphere API reference, PropertyCollector), hence every change that any client completed
+    # before the operation. When nothing changed that costs one small round trip, whatever the
+    # size of the inventory. A collector serves one wait at a time, which is why the stream is
+    # not the collector the watch sleeps on.
+
+    def sync(self) -> bool:
+        """Bring the index up to the server's current state by one check of the stream (see
+        above). False if the stream is not running (not loaded, or being made again): the
+        caller confirms another way then."""
+        if not self._streaming:
+            return False
+        with self._sync_lock:
+            ticket = self._checks_started  # a check numbered above this one started later
+            while self._checking and self._checks_done <= ticket:
+                self._sync_lock.wait()
+            if self._checks_done > ticket:
+                return self._check_ok
+            self._checking = True
+            self._checks_started += 1
+            number = self._checks_started
+        ok = False
+        try:
+            ok = self._check()
+        finally:
+            with self._sync_lock:
+                self._checking = False
+                self._checks_done = number
+                self._check_ok = ok
+                self._sync_lock.notify_all()
+        return ok
+
+    def _check(self) -> bool:
+        stream = self._stream
+        if stream is None or not self._streaming:
+            return False
+        try:
+            self._stream_version = follow(
+                wire_waiter(self.session.stub, stream),
+                self._apply_batch,
+                version=self._stream_version,
+                once=True,
+            )
+        except Exception as e:  # the watch makes the stream again; callers confirm otherwise
+            self.logger.debug("checking the inventory stream: %s", e)
+            self._streaming = False
+            self._stale = True
+            return False
+        self.checks += 1
+        return True
+
+    def _apply_batch(self, batch: Batch) -> bool:
+        self._apply(batch)
+        return True
 
     def _ensure_watching(self) -> None:
         if self._watching or not self._watch_enabled or self._stop.is_set():
@@ -313,52 +391,68 @@ class InventoryIndex:
             self._follow()
         finally:
             self._watching = False
+            self._streaming = False
 
     def _follow(self) -> None:
-        collector: Any = None
-        generation = -1
-        version = ""
-        initial: list[Any] = []
         max_wait = max(1, min(30, int(self.session.settings.retry.request_timeout / 2)))
         while not self._stop.is_set():
             try:
-                if collector is None or generation != self.session.generation:
-                    generation = self.session.generation
-                    collector = self._make_collector()
-                    version, initial = "", []
-                if version == "" and not initial:
-                    with self._writes_lock:
-                        self._writes = []  # until the full state below has replaced the index
-                update = wait_for_updates(
-                    self.session.stub, collector._moId, version, max_wait, self._watch_connection
+                doorbell, version = self._start_stream()
+                follow(
+                    wire_waiter(self.session.stub, doorbell, self._watch_connection),
+                    self._ring,
+                    version=version,
+                    max_wait=max_wait,
+                    stopped=lambda: self._stop.is_set() or not self._streaming,
                 )
-                if self._stop.is_set():
-                    break
-                if update is None:
-                    continue
-                if version == "" or initial:
-                    # The filter's first answer is the full current state (possibly in pages):
-                    # it replaces whatever the bulk load saw, changes since included.
-                    initial += update.objects
-                    if not update.truncated:
-                        self._replace_from(initial)
-                        initial = []
-                else:
-                    self._apply(update.objects)
-                version = update.version
             except Exception as e:  # the watch must survive anything; lookups reload meanwhile
                 if self._stop.is_set():
                     break
                 if not is_fault(e, "RequestCanceled"):
                     self.logger.debug("inventory watch interrupted: %s", e)
                 self._stale = True
-                collector = None
+                self._streaming = False
                 self._stop.wait(_WATCH_RETRY_SECONDS)
 
-    def _make_collector(self) -> Any:
+    def _ring(self, batch: Batch) -> bool:
+        self.sync()
+        return False
+
+    def _start_stream(self) -> tuple[str, str]:
+        """Make the doorbell and the stream (again): the doorbell first, so that a change made
+        while the stream reads its first answer rings it. That first answer is the full
+        current state, and replaces the index. The doorbell's version is returned."""
+        self._streaming = False
+        old = [c for c in (self._doorbell, self._stream) if c is not None]
+        self._doorbell = self._stream = None
+        for collector in old:
+            with contextlib.suppress(Exception):  # gone with an earlier session, usually
+                vmodl.query.PropertyCollector(collector, self.session.stub).Destroy()
+        doorbell = self._make_collector()
+        self._doorbell = doorbell
+        ring_version = follow(
+            wire_waiter(self.session.stub, doorbell, self._watch_connection),
+            lambda batch: True,
+            once=True,
+        )
+        stream = self._make_collector()
+        self._stream = stream
+        with self._writes_lock:
+            self._writes = []  # until the full state below has replaced the index
+        initial: list[Any] = []
+
+        def take(batch: Batch) -> bool:
+            initial.extend(batch)
+            return True
+
+        self._stream_version = follow(wire_waiter(self.session.stub, stream), take, once=True)
+        self._replace_from(initial)
+        self._streaming = True
+        return doorbell, ring_version
+
+    def _make_collector(self) -> str:
         content = self.session.content
         collector = content.propertyCollector.CreatePropertyCollector()
-        self._watch_collector = collector
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[
@@ -376,7 +470,7 @@ class InventoryIndex:
             ],
         )
         collector.CreateFilter(spec, True)
-        return collector
+        return str(collector._moId)
 
     def _replace_from(self, objects: list[Any]) -> None:
         root = self.session.content.rootFolder._moId
@@ -425,10 +519,11 @@ class InventoryIndex:
         self._watch_connection.abort()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
-        collector = self._watch_collector
-        if collector is not None:
+        for collector in (self._doorbell, self._stream):
+            if collector is None:
+                continue
             try:
-                collector.Destroy()
+                vmodl.query.PropertyCollector(collector, self.session.stub).Destroy()
             except Exception as e:  # the session may be gone already
                 self.logger.debug("stopping the inventory watch: %s", e)
 

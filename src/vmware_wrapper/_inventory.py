@@ -19,7 +19,9 @@ nothing is ever picked silently.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +39,9 @@ from ._names import (
     unescape_name,
 )
 from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
+
+# Where the literal prefix of a glob ends.
+_GLOB_START = re.compile(r"[*?\[]")
 
 
 class Entry(NamedTuple):
@@ -218,7 +223,11 @@ class Inventory:
         self._by_name: dict[str, tuple[str, ...]] = {}  # unescaped name -> moids
         self._by_stored: dict[str, tuple[str, ...]] = {}  # stored name, where it differs
         self._children: dict[str, set[str]] = {}
+        # (parent, name) -> moids, by stored and by unescaped name: a path resolves one
+        # segment at a time, without scanning a folder of 50,000 VMs for the one named.
+        self._by_parent_name: dict[tuple[str, str], tuple[str, ...]] = {}
         self._by_uuid: dict[str, tuple[str, ...]] = {}  # BIOS and instance uuids -> VM moids
+        self._sorted_names: list[str] | None = None  # sorted keys of _by_name, when known
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -234,7 +243,9 @@ class Inventory:
             self._by_name.clear()
             self._by_stored.clear()
             self._children.clear()
+            self._by_parent_name.clear()
             self._by_uuid.clear()
+            self._sorted_names = None
             for entry in entries:
                 self._add(entry)
 
@@ -271,12 +282,17 @@ class Inventory:
 
     def _add(self, entry: Entry) -> None:
         self._entries[entry.moid] = entry
+        if self._sorted_names is not None and entry.display_name not in self._by_name:
+            self._sorted_names = None  # a new name
         _add_to(self._by_name, entry.display_name, entry.moid)
         if entry.display_name != entry.name:
             _add_to(self._by_stored, entry.name, entry.moid)
         parent = entry.tree_parent
         if parent:
             self._children.setdefault(parent, set()).add(entry.moid)
+            _add_to(self._by_parent_name, (parent, entry.display_name), entry.moid)
+            if entry.name != entry.display_name:
+                _add_to(self._by_parent_name, (parent, entry.name), entry.moid)
         for uuid in (entry.uuid, entry.instance_uuid):
             if uuid:
                 _add_to(self._by_uuid, uuid, entry.moid)
@@ -284,12 +300,17 @@ class Inventory:
     def _discard(self, entry: Entry) -> None:
         self._entries.pop(entry.moid, None)
         _remove_from(self._by_name, entry.display_name, entry.moid)
+        if self._sorted_names is not None and entry.display_name not in self._by_name:
+            self._sorted_names = None  # a name gone
         _remove_from(self._by_stored, entry.name, entry.moid)
         parent = entry.tree_parent
         if parent and parent in self._children:
             self._children[parent].discard(entry.moid)
             if not self._children[parent]:
                 del self._children[parent]
+        if parent:
+            _remove_from(self._by_parent_name, (parent, entry.display_name), entry.moid)
+            _remove_from(self._by_parent_name, (parent, entry.name), entry.moid)
         for uuid in (entry.uuid, entry.instance_uuid):
             if uuid:
                 _remove_from(self._by_uuid, uuid, entry.moid)
@@ -356,16 +377,22 @@ class Inventory:
             return []
         level = [self.root]
         for segment in segments:
-            wanted = {segment, unescape_name(segment)}
-            level = [
-                child
-                for moid in level
-                for child in self._children.get(moid, ())
-                if child in self._entries and _segment_matches(self._entries[child], wanted)
-            ]
+            level = [e.moid for e in self._walk_from(level, segment)]
             if not level:
                 return []
         return [self._entries[m] for m in level]
+
+    def _walk_from(self, level: list[str], segment: str) -> list[Entry]:
+        """The children of these objects that one path segment names."""
+        wanted = {segment, unescape_name(segment)}
+        found = {
+            child
+            for moid in level
+            for name in wanted
+            for child in self._by_parent_name.get((moid, name), ())
+            if child in self._entries
+        }
+        return [self._entries[m] for m in sorted(found)]
 
     def lookup(self, kind: Kind, text: str) -> Entry:
         """The one object of the kind that ``text`` names; NotFoundError or AmbiguousNameError."""
@@ -422,30 +449,91 @@ class Inventory:
         if not is_glob(pattern):
             return self.matches(kind, pattern)
         with self._lock:
-            candidates = [e for e in self._entries.values() if kind.admits(e)]
             if "/" in pattern:
-                hits = [e for e in candidates if path_matches(pattern, self.path(e.moid))]
+                hits = self._find_path(kind, pattern)
             else:
-                hits = [
-                    e
-                    for e in candidates
-                    if fnmatch.fnmatchcase(e.display_name, pattern)
-                    or fnmatch.fnmatchcase(e.name, pattern)
-                ]
+                hits = self._find_name(kind, pattern)
             return sorted(hits, key=lambda e: (e.display_name, e.moid))
 
+    def _find_name(self, kind: Kind, pattern: str) -> list[Entry]:
+        """Names matching a glob: those that start with its literal prefix (a range of the
+        sorted names), or every name when the pattern starts with a wildcard."""
+        prefix = _GLOB_START.split(pattern, 1)[0]
+        names = self._sorted()
+        start = bisect.bisect_left(names, prefix)
+        stop = bisect.bisect_left(names, prefix + "\U0010ffff") if prefix else len(names)
+        moids = [
+            moid
+            for name in names[start:stop]
+            if fnmatch.fnmatchcase(name, pattern)
+            for moid in self._by_name[name]
+        ]
+        # Stored names that differ from the display name are few (escaped characters).
+        moids += [
+            moid
+            for name, found in self._by_stored.items()
+            if fnmatch.fnmatchcase(name, pattern)
+            for moid in found
+        ]
+        hits = {m: self._entries[m] for m in moids if m in self._entries}
+        return [e for e in hits.values() if kind.admits(e)]
 
-def _segment_matches(entry: Entry, wanted: set[str]) -> bool:
-    return entry.name in wanted or entry.display_name in wanted
+    def _find_path(self, kind: Kind, pattern: str) -> list[Entry]:
+        """Paths matching a glob, level by level: a literal level through the index, a glob
+        level over the children of the level above it. A "**" spans levels: below it, every
+        object is tried."""
+        segments = split_path(pattern)
+        if self.root is None:
+            return []
+        level = [self.root]
+        for segment in segments:
+            if segment == "**":
+                below = self._below(level)
+                return [
+                    e for e in below if kind.admits(e) and path_matches(pattern, self.path(e.moid))
+                ]
+            if is_glob(segment):
+                level = [
+                    child
+                    for moid in level
+                    for child in self._children.get(moid, ())
+                    if child in self._entries
+                    and (
+                        fnmatch.fnmatchcase(self._entries[child].name, segment)
+                        or fnmatch.fnmatchcase(self._entries[child].display_name, segment)
+                    )
+                ]
+            else:
+                level = [e.moid for e in self._walk_from(level, segment)]
+            if not level:
+                return []
+        return [self._entries[m] for m in level if kind.admits(self._entries[m])]
+
+    def _below(self, level: list[str]) -> list[Entry]:
+        found = []
+        stack = list(level)
+        while stack:
+            for child in self._children.get(stack.pop(), ()):
+                entry = self._entries.get(child)
+                if entry is not None:
+                    found.append(entry)
+                    stack.append(child)
+        return found
+
+    def _sorted(self) -> list[str]:
+        """The distinct display names, sorted; made again only after names come or go."""
+        if self._sorted_names is None:
+            self._sorted_names = sorted(self._by_name)
+        return self._sorted_names
 
 
-def _add_to(index: dict[str, tuple[str, ...]], key: str, moid: str) -> None:
+def _add_to(index: dict[Any, tuple[str, ...]], key: Any, moid: str) -> None:
     moids = index.get(key, ())
     if moid not in moids:
         index[key] = (*moids, moid)
 
 
-def _remove_from(index: dict[str, tuple[str, ...]], key: str, moid: str) -> None:
+def _remove_from(index: dict[Any, tuple[str, ...]], key: Any, moid: str) -> None:
     moids = index.get(key)
     if moids is not None and moid in moids:
         rest = tuple(m for m in moids if m != moid)

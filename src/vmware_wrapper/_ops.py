@@ -24,7 +24,7 @@ from ._retrieve import ObjectSource, Ref, retrieve
 from ._session import Session
 from ._tasks import CompletedHandle, Handle, TaskEngine
 from ._vmomi import vmodl
-from .errors import InvalidInputError, OperationTimeout
+from .errors import InvalidInputError, OperationTimeout, VSphereError
 
 # Faults a guest throws at requests while its tools start or are busy: worth retrying.
 TRANSIENT_GUEST_FAULTS = ("ToolsUnavailable", "InvalidState", "SystemError")
@@ -78,7 +78,12 @@ class Ops:
         """Resolver.confirmed() for a VM, with the state its operation reads first
         (PREFETCH_PATHS) read meanwhile, on another connection: the two round trips overlap,
         and the operation's first read takes the values."""
-        entry = self.resolver.entry(kind, ref)
+        if not self.resolver.is_bare(ref):
+            return self.resolver.entry(kind, ref)
+        try:
+            entry = self.resolver.entry(kind, ref)
+        except VSphereError:  # perhaps no longer true: confirmed() says
+            return self.resolver.confirmed(kind, ref)
         if not self.resolver.needs_check(ref, entry):
             return entry
         obj = self.resolver.obj(entry)

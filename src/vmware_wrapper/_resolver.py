@@ -83,13 +83,24 @@ class Resolver:
         return entry
 
     @staticmethod
+    def is_bare(ref: Any) -> bool:
+        """A name without a path (or an id): what confirmed() checks with the server."""
+        return isinstance(ref, str) and "/" not in ref
+
+    @staticmethod
     def needs_check(ref: Any, entry: Entry) -> bool:
         """Whether confirmed() asks the server about ``ref``: a bare name does; an object,
         a path or an id names exactly one object."""
         return isinstance(ref, str) and "/" not in ref and ref.strip() != entry.moid
 
     def confirmed(self, kind: Kind, ref: Any) -> Entry:
-        """Like entry(), but a bare name is checked against the server's current names."""
+        """Like entry(), but a bare name is checked against the server's current names: the
+        index takes every change made until now (one check of its stream, see
+        InventoryIndex.sync) and is asked again; without a stream, the names are read."""
+        # Synced before the first look: the index may not know yet that a name became
+        # ambiguous, or unique again, a moment ago.
+        if self.is_bare(ref) and self._synced(kind, ref):
+            return self._entry_synced(kind, ref)
         entry = self.entry(kind, ref)
         if not self.needs_check(ref, entry):
             return entry
@@ -111,10 +122,32 @@ class Resolver:
             self.index.refresh_many([*current, Ref(entry.type, entry.moid)])
         return self.entry(kind, ref)
 
+    def _synced(self, kind: Kind, ref: Any) -> bool:
+        with translating(f"look up {kind.label} {ref!r}"):
+            return self.index.sync()
+
+    def _entry_synced(self, kind: Kind, ref: str) -> Entry:
+        """The entry of a name in an index that has just synced: what it does not know does
+        not exist (no second look at the server)."""
+        try:
+            return self.index.lookup(kind, ref, catch_up=False)
+        except vmodl.MethodFault as fault:
+            raise translate(fault, f"look up {kind.label} {ref!r}") from fault
+
     def confirmed_many(self, kind: Kind, refs: list[Any]) -> list[Entry | VSphereError]:
         """confirmed() for many references with one read of the server's names: an entry,
         or the error that reference gets, per reference (a bulk run records those)."""
         results: list[Entry | VSphereError] = []
+        if any(self.is_bare(ref) for ref in refs) and self._synced(kind, f"{len(refs)} names"):
+            for ref in refs:
+                try:
+                    if self.is_bare(ref):
+                        results.append(self._entry_synced(kind, ref))
+                    else:
+                        results.append(self.entry(kind, ref))
+                except VSphereError as e:
+                    results.append(e)
+            return results
         bare: dict[str, Entry] = {}
         for ref in refs:
             try:
