@@ -20,7 +20,9 @@ Each cell is the best of --rounds rounds of --cycles cycles (the first round war
 path up and is not counted); the five take turns, in a different order every round. Times
 are per operation (a cycle is two). The SOAP calls of one cycle are counted by the
 simulator; "confirmation" is what a change by name costs beyond the same change by object,
-in calls to the server and in checks of the index's stream. Prints a Markdown table, then
+in calls to the server and in checks of the index's stream (calls that follow a task which
+was not done at its first read are left out of that difference: how often that happens is
+the simulator's timing, the same for every way). Prints a Markdown table, then
 the same numbers as JSON.
 """
 
@@ -124,10 +126,21 @@ def calls_per_cycle(
     for _ in range(cycles):
         cycle()
     counts = sim.call_counts()
+    stream_checks = vs._index.checks - checks
+    # Following a task (a filter made, waited on, destroyed) happens only when the task is
+    # not done by its first read: how often is the simulator's timing, the same for every
+    # way. Left out of "other", which is what compares.
+    following = (
+        counts.get("CreateFilter", 0)
+        + counts.get("DestroyPropertyFilter", 0)
+        + counts.get("WaitForUpdatesEx", 0)
+        - stream_checks
+    )
     return {
         "calls": round(sum(counts.values()) / cycles, 2),
+        "other_than_following_tasks": round((sum(counts.values()) - following) / cycles, 2),
         "by_method": {m: round(n / cycles, 2) for m, n in sorted(counts.items())},
-        "stream_checks": round((vs._index.checks - checks) / cycles, 2),
+        "stream_checks": round(stream_checks / cycles, 2),
     }
 
 
@@ -182,7 +195,12 @@ def measure(vms: int, rounds: int, cycles: int, govc: str | None) -> dict[str, A
         "calls_per_cycle": calls,
         "confirmation": {
             "calls_per_operation": round(
-                (calls["name"]["calls"] - calls["object"]["calls"]) / 2, 2
+                (
+                    calls["name"]["other_than_following_tasks"]
+                    - calls["object"]["other_than_following_tasks"]
+                )
+                / 2,
+                2,
             ),
             "stream_checks_per_operation": round(calls["name"]["stream_checks"] / 2, 2),
         },

@@ -21,9 +21,10 @@ import (
 //
 // relevantUpdates stands in for each waiting collector in the registry's table of listeners
 // (its entry has the collector's reference as key) and passes on only the changes that can
-// matter to one of its filters: an object entering or leaving, any change to an object a
-// filter starts from or traverses, and changes to properties a filter asks for. What the
-// collector does with them is unchanged; what it no longer hears of it would have dropped.
+// matter to one of its filters: an object of a kind they can select entering or leaving,
+// any change to an object a filter starts from or traverses, and changes to properties a
+// filter asks for. What the collector does with them is unchanged; what it no longer hears
+// of it would have dropped.
 type relevantUpdates struct {
 	pc      *simulator.PropertyCollector
 	session *simulator.Session
@@ -119,13 +120,18 @@ func hasPendingPages(pc *simulator.PropertyCollector) bool {
 func (u *relevantUpdates) Reference() types.ManagedObjectReference { return u.pc.Reference() }
 
 func (u *relevantUpdates) PutObject(ctx *simulator.Context, obj mo.Reference) {
-	u.queued.Store(true)
-	u.pc.PutObject(ctx, obj)
+	if u.mayHold(obj) {
+		u.queued.Store(true)
+		u.pc.PutObject(ctx, obj)
+	}
 }
 
 func (u *relevantUpdates) RemoveObject(ctx *simulator.Context, ref types.ManagedObjectReference) {
-	u.queued.Store(true)
-	u.pc.RemoveObject(ctx, ref)
+	// The registry tells its listeners before it forgets the object.
+	if obj := reg.Get(ref); obj == nil || u.mayHold(obj) {
+		u.queued.Store(true)
+		u.pc.RemoveObject(ctx, ref)
+	}
 }
 
 func (u *relevantUpdates) UpdateObject(ctx *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
@@ -151,6 +157,33 @@ func (u *relevantUpdates) matters(obj mo.Reference, changes []types.PropertyChan
 		}
 		for _, p := range spec.PropSet {
 			if isKind(obj, ref.Type, p.Type) && (p.All != nil && *p.All || asksFor(p.PathSet, changes)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mayHold says whether an object that enters or leaves the inventory can be one that a filter
+// of the collector selects: one it starts from, traverses or asks properties of. Every task
+// enters the registry, and each entry made every waiting collector re-read all that its
+// filters select: a watch over 50,000 VMs cost the simulator a read of all of them for every
+// task anyone started.
+func (u *relevantUpdates) mayHold(obj mo.Reference) bool {
+	ref := obj.Reference()
+	for _, f := range u.pc.Filter {
+		filter, ok := u.session.Get(f).(*simulator.PropertyFilter)
+		if !ok {
+			return true
+		}
+		spec := filter.Spec
+		for _, set := range spec.ObjectSet {
+			if set.Obj == ref || traverses(set.SelectSet, ref.Type) {
+				return true
+			}
+		}
+		for _, p := range spec.PropSet {
+			if isKind(obj, ref.Type, p.Type) {
 				return true
 			}
 		}
