@@ -287,8 +287,15 @@ class InventoryIndex:
         return found
 
     def _catch_up(self, kind: Kind, text: str) -> bool:
-        """Whether objects named ``text`` exist on the server that the index has not seen
-        yet (created or renamed a moment ago); if so, read them in."""
+        """Whether objects named ``text`` may exist on the server that the index has not
+        seen yet (created or renamed a moment ago); if so, they are in the index now. One
+        check of the stream takes every change made until now (see sync()); without a
+        stream, the server's names are read."""
+        if self.sync():
+            return True
+        return self._read_names(kind, text)
+
+    def _read_names(self, kind: Kind, text: str) -> bool:
         # The server stores names escaped ("50%25 off", "web%2f01"); people type either form,
         # and a bare name may itself hold a "/" ("web/01"), or be a path's last segment.
         typed = text.strip()

@@ -87,6 +87,23 @@ def test_confirming_a_bare_name_is_one_check_and_reads_no_names(
     assert calls.get("PowerOnVM_Task") == 1
 
 
+def test_a_lookup_of_a_vm_made_by_another_client_a_moment_ago_reads_no_names(
+    vsphere, vsphere_simulator, si, fresh_vm
+):
+    vsphere.get_vm(fresh_vm.name)
+    wait_until(vsphere._index.sync, what="the index's stream running")
+    twin = clone(si, fresh_vm, fresh_vm.parent, fresh_vm.name + "-twin")
+    try:
+        vsphere_simulator.reset_call_counts()
+        assert vsphere.get_vm(twin.name)._moId == twin._moId
+        assert vsphere_simulator.call_counts().get("RetrievePropertiesEx", 0) == 0
+        with pytest.raises(NotFoundError):
+            vsphere.get_vm(fresh_vm.name + "-nowhere")
+        assert vsphere_simulator.call_counts().get("RetrievePropertiesEx", 0) == 0
+    finally:
+        wait_task(twin.Destroy())
+
+
 def test_power_off_then_on_waiting_for_tools_50_times_in_50():
     with (
         Simulator(vms_per_pool=1, tools_delay=0.02) as sim,
