@@ -66,11 +66,16 @@ func filterWaitingCollector(ctx *simulator.Context, method *simulator.Method) {
 	if !ok {
 		return
 	}
+	useLockFreeFilters(ctx, pc)
 	key := collectorKey{ctx.Session.Key, method.This}
 	found, _ := relevance.LoadOrStore(key, &relevantUpdates{pc: pc, session: ctx.Session})
 	standIn := found.(*relevantUpdates)
 	// This wait takes everything queued so far; what arrives from now on marks the next.
-	standIn.queued.Store(false)
+	// Not a wait that is sent the next page of a truncated answer: the simulator answers it
+	// from the pages it kept and leaves what was queued meanwhile for a later wait.
+	if !hasPendingPages(pc) {
+		standIn.queued.Store(false)
+	}
 	reg.AddHandler(standIn)
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -33,4 +34,14 @@ func setSessionTimeout(d time.Duration) {
 // serviceContent is the content of the simulated service instance.
 func serviceContent() types.ServiceContent {
 	return reg.Get(vim25.ServiceInstance).(*simulator.ServiceInstance).Content
+}
+
+// beforeDispatch runs before the simulator dispatches each SOAP call, with the caller's
+// session (the simulator's Registry.Handler hook). It returns no handler of its own.
+func beforeDispatch(ctx *simulator.Context, method *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+	if ctx.Session == nil {
+		return nil, nil
+	}
+	filterWaitingCollector(ctx, method)
+	return nil, nil
 }

@@ -19,9 +19,11 @@ from pyVmomi import vim
 
 
 @contextmanager
-def plain_pyvmomi(sim: Any) -> Iterator[Any]:
-    """A plain pyVmomi ServiceInstance on a simulator, logged out and disconnected after."""
-    si = sim.pyvmomi()
+def plain_pyvmomi(sim: Any, timeout: float | None = 120.0) -> Iterator[Any]:
+    """A plain pyVmomi ServiceInstance on a simulator, logged out and disconnected after;
+    a call unanswered for ``timeout`` seconds fails (a hung simulator fails the test, and
+    its teardown, instead of hanging the run)."""
+    si = sim.pyvmomi(timeout=timeout)
     try:
         yield si
     finally:

@@ -333,10 +333,12 @@ class Simulator:
         settings.update(overrides)
         return VSphere(self.host, self.username, self.password, **settings)
 
-    def pyvmomi(self) -> Any:
+    def pyvmomi(self, *, timeout: float | None = 120.0) -> Any:
         """A plain pyVmomi ServiceInstance, logged in, for checking results independently
         of this library. When done: ``si.content.sessionManager.Logout()`` and
-        ``si._stub.DropConnections()`` (pyVmomi leaves its sockets open otherwise)."""
+        ``si._stub.DropConnections()`` (pyVmomi leaves its sockets open otherwise).
+        ``timeout``: seconds a call may go unanswered before it fails (None: no limit; plain
+        pyVmomi has none, so a test of a hung server would hang with it)."""
         from .._session import negotiate_version
         from .._vmomi import SoapStubAdapter, vim
 
@@ -345,7 +347,13 @@ class Simulator:
             context = ssl.create_default_context(cafile=self.ca_file)
         version = negotiate_version(self.protocol, self.host, self.port, context)
         port = self.port if self.protocol == "https" else -self.port  # pyVmomi: < 0 is http
-        stub = SoapStubAdapter(host=self.host, port=port, version=version, sslContext=context)
+        stub = SoapStubAdapter(
+            host=self.host,
+            port=port,
+            version=version,
+            sslContext=context,
+            httpConnectionTimeout=timeout,
+        )
         si = vim.ServiceInstance("ServiceInstance", stub)
         try:
             si.RetrieveContent().sessionManager.Login(self.username, self.password)
