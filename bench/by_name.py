@@ -12,7 +12,8 @@ on and then off again (a cycle), timed five ways:
            (the fastest a script can follow a task without a property collector)
   object   vs.power_on(vm) / vs.power_off(vm), vm an object the library returned
   path     the same by path, "/DC0/vm/NAME"
-  name     the same by bare name, "NAME": the name is confirmed with the server first
+  name     the same by bare name, "NAME"
+           (by path and by name, the index takes the server's changes first: one check)
   govc     govc vm.power -on NAME / -off NAME, a fresh process each (govc keeps its session
            between runs, its default, so it does not log in every time)
 

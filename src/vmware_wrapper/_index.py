@@ -325,7 +325,7 @@ class InventoryIndex:
     # - the doorbell, on which the watch thread waits for as long as the server lets it. When
     #   it reports anything, the watch checks the stream. (Its own answers are dropped.)
     #
-    # sync() is such a check, made by an operation before it acts on a bare name: the check
+    # sync() is such a check, made by an operation before it acts on a name or path: the check
     # starts after the operation was called, and its answer holds every change to the filter's
     # properties since the previous check (the data version semantics of WaitForUpdatesEx,
     # vSphere API reference, PropertyCollector), hence every change that any client completed

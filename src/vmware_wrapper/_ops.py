@@ -65,7 +65,8 @@ class Ops:
 
     def resolve(self, kind: Kind, ref: Any, *, confirm: bool = False) -> tuple[Entry, Any]:
         """The entry and pyVmomi object that ``ref`` names. ``confirm``: before changing the
-        object, check a bare name against the server (see Resolver.confirmed)."""
+        object, look text up in an index brought up to the server's state (see
+        Resolver.confirmed)."""
         if not confirm:
             entry = self.resolver.entry(kind, ref)
         elif kind.types == {"VirtualMachine"}:
@@ -78,14 +79,12 @@ class Ops:
         """Resolver.confirmed() for a VM, with the state its operation reads first
         (PREFETCH_PATHS) read meanwhile, on another connection: the two round trips overlap,
         and the operation's first read takes the values."""
-        if not self.resolver.is_bare(ref):
+        if not self.resolver.is_text(ref):
             return self.resolver.entry(kind, ref)
         try:
             entry = self.resolver.entry(kind, ref)
         except VSphereError:  # perhaps no longer true: confirmed() says
             return self.resolver.confirmed(kind, ref)
-        if not self.resolver.needs_check(ref, entry):
-            return entry
         obj = self.resolver.obj(entry)
         state = self._readers().submit(self._read_simple, obj, PREFETCH_PATHS, "")
         try:

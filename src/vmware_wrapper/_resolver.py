@@ -6,9 +6,10 @@
     vm = resolver.obj(entry)                             # the pyVmomi object
 
 Reads trust the index, which follows the server within about a second. Operations that
-change or destroy objects confirm a bare name against the server's current names first, so
-that an object of the same name created a moment ago elsewhere makes the name ambiguous
-instead of being missed.
+change or destroy objects first bring the index up to the server's current state when they
+are given text (a name, path, id or uuid), so that an object of the same name created a
+moment ago elsewhere makes the name ambiguous instead of being missed, and a path names what
+is there now.
 """
 
 from __future__ import annotations
@@ -83,25 +84,29 @@ class Resolver:
         return entry
 
     @staticmethod
-    def is_bare(ref: Any) -> bool:
-        """A name without a path (or an id): what confirmed() checks with the server."""
-        return isinstance(ref, str) and "/" not in ref
+    def is_text(ref: Any) -> bool:
+        """A name, path, id or uuid as typed, not an object: what confirmed() looks up in an
+        index brought up to date with the server first."""
+        return isinstance(ref, str)
 
     @staticmethod
     def needs_check(ref: Any, entry: Entry) -> bool:
-        """Whether confirmed() asks the server about ``ref``: a bare name does; an object,
-        a path or an id names exactly one object."""
+        """Whether confirmed() reads the server's names for ``ref`` when the index has no
+        stream to check: a bare name is; an object, a path or an id names exactly one
+        object."""
         return isinstance(ref, str) and "/" not in ref and ref.strip() != entry.moid
 
     def confirmed(self, kind: Kind, ref: Any) -> Entry:
-        """Like entry(), but a bare name is checked against the server's current names: the
-        index takes every change made until now (one check of its stream, see
-        InventoryIndex.sync) and is asked again; without a stream, the names are read."""
+        """Like entry(), but text is looked up in an index that has taken every change made
+        until now (one check of its stream, see InventoryIndex.sync). Without a stream, a
+        bare name is checked against the server's current names instead."""
         # Synced before the first look: the index may not know yet that a name became
-        # ambiguous, or unique again, a moment ago.
-        if self.is_bare(ref) and self._synced(kind, ref):
+        # ambiguous, or unique again, or that a path leads elsewhere, a moment ago.
+        if self.is_text(ref) and self._synced(kind, ref):
             return self._entry_synced(kind, ref)
         entry = self.entry(kind, ref)
+        if isinstance(ref, str) and "/" in ref:
+            return self._path_read_again(kind, ref, entry)
         if not self.needs_check(ref, entry):
             return entry
         name = ref.strip()
@@ -122,12 +127,27 @@ class Resolver:
             self.index.refresh_many([*current, Ref(entry.type, entry.moid)])
         return self.entry(kind, ref)
 
+    def _path_read_again(self, kind: Kind, ref: str, entry: Entry) -> Entry:
+        """Without a stream: the object a path led to and the objects above it read again
+        (one retrieval), then the path looked up again, so that a move or rename made a
+        moment ago elsewhere is seen."""
+        inventory = self.index.inventory
+        chain: list[Ref] = []
+        current: Entry | None = entry
+        while current is not None and current.moid != inventory.root:
+            chain.append(Ref(current.type, current.moid))
+            parent = current.tree_parent
+            current = inventory.get(parent) if parent else None
+        with translating(f"look up {kind.label} {ref!r}"):
+            self.index.refresh_many(chain)
+        return self.entry(kind, ref)
+
     def _synced(self, kind: Kind, ref: Any) -> bool:
         with translating(f"look up {kind.label} {ref!r}"):
             return self.index.sync()
 
     def _entry_synced(self, kind: Kind, ref: str) -> Entry:
-        """The entry of a name in an index that has just synced: what it does not know does
+        """The entry of text in an index that has just synced: what it does not know does
         not exist (no second look at the server)."""
         try:
             return self.index.lookup(kind, ref, catch_up=False)
@@ -135,13 +155,14 @@ class Resolver:
             raise translate(fault, f"look up {kind.label} {ref!r}") from fault
 
     def confirmed_many(self, kind: Kind, refs: list[Any]) -> list[Entry | VSphereError]:
-        """confirmed() for many references with one read of the server's names: an entry,
-        or the error that reference gets, per reference (a bulk run records those)."""
+        """confirmed() for many references with one check of the index's stream (without a
+        stream, one read of the server's names): an entry, or the error that reference gets,
+        per reference (a bulk run records those)."""
         results: list[Entry | VSphereError] = []
-        if any(self.is_bare(ref) for ref in refs) and self._synced(kind, f"{len(refs)} names"):
+        if any(self.is_text(ref) for ref in refs) and self._synced(kind, f"{len(refs)} names"):
             for ref in refs:
                 try:
-                    if self.is_bare(ref):
+                    if self.is_text(ref):
                         results.append(self._entry_synced(kind, ref))
                     else:
                         results.append(self.entry(kind, ref))

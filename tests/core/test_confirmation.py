@@ -1,5 +1,5 @@
-"""Operations by bare name see what other clients did a moment before, at the cost of one
-check of the index's stream, whatever the size of the inventory."""
+"""Operations by name or path see what other clients did a moment before, at the cost of
+one check of the index's stream, whatever the size of the inventory."""
 
 from __future__ import annotations
 
@@ -59,6 +59,27 @@ def test_a_vm_renamed_by_another_client_just_before_is_found_under_its_new_name(
     with pytest.raises(NotFoundError):
         vsphere.power_on(old)
     assert fresh_vm.runtime.powerState == "poweredOff"
+
+
+@pytest.mark.parametrize("watched", [True, False], ids=["stream", "no-watch"])
+def test_a_vm_moved_by_another_client_just_before_is_found_at_its_new_path(
+    vsphere_simulator, si, fresh_vm, dup_folder, watched
+):
+    name = fresh_vm.name
+    home = fresh_vm.parent
+    with vsphere_simulator.connect(watch_inventory=watched) as vs:
+        old_path = vs.path_of(vs.get_vm(name))
+        if watched:
+            wait_until(vs._index.sync, what="the index's stream running")
+        wait_task(dup_folder.MoveIntoFolder_Task([fresh_vm]))  # done when the call returns
+        try:
+            with pytest.raises(NotFoundError):
+                vs.power_off(old_path)
+            assert fresh_vm.runtime.powerState == "poweredOn"  # read back by plain pyVmomi
+            vs.power_off(f"/DC0/vm/{dup_folder.name}/{name}")
+            assert fresh_vm.runtime.powerState == "poweredOff"
+        finally:
+            wait_task(home.MoveIntoFolder_Task([fresh_vm]))
 
 
 def test_a_vm_destroyed_by_another_client_just_before_is_reported_missing(vsphere, si, fresh_vm):
