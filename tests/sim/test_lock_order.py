@@ -26,22 +26,23 @@ def sim() -> Iterator[Simulator]:
         yield simulator
 
 
-def _watch_vms(si: Any, stop: threading.Event, answers: list[int]) -> None:
-    """Follow every VM's name through a container view, as an inventory cache does."""
-    content = si.content
-    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+def _follow(
+    si: Any, view: Any, kind: Any, path: str, stop: threading.Event, answers: list[int]
+) -> None:
+    """Follow one property of every object of a view until stopped, as an inventory cache
+    follows a container view and a bulk run a list view of tasks."""
     pc = vmodl.query.PropertyCollector
-    collector = content.propertyCollector.CreatePropertyCollector()
+    collector = si.content.propertyCollector.CreatePropertyCollector()
     collector.CreateFilter(
         pc.FilterSpec(
             objectSet=[
                 pc.ObjectSpec(
                     obj=view,
                     skip=True,
-                    selectSet=[pc.TraversalSpec(path="view", type=vim.view.ContainerView)],
+                    selectSet=[pc.TraversalSpec(path="view", type=type(view))],
                 )
             ],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["name"])],
+            propSet=[pc.PropertySpec(type=kind, pathSet=[path])],
         ),
         True,
     )
@@ -62,7 +63,11 @@ def test_vms_made_and_destroyed_while_a_collector_follows_their_view(sim):
     ):
         stop = threading.Event()
         answers: list[int] = []
-        watch = pool.submit(_watch_vms, watcher, stop, answers)
+        content = watcher.content
+        view = content.viewManager.CreateContainerView(
+            content.rootFolder, [vim.VirtualMachine], True
+        )
+        watch = pool.submit(_follow, watcher, view, vim.VirtualMachine, "name", stop, answers)
         source = find_vm(si, "DC0_H0_VM0")
 
         def clone_and_destroy(worker: int) -> None:
@@ -77,32 +82,8 @@ def test_vms_made_and_destroyed_while_a_collector_follows_their_view(sim):
         finally:
             stop.set()
         watch.result()
+        view.DestroyView()
         assert answers, "the watch heard of no change"
-
-
-def _watch_tasks(si: Any, view: Any, stop: threading.Event) -> None:
-    """Follow every task's state through a list view, as a bulk run does."""
-    pc = vmodl.query.PropertyCollector
-    collector = si.content.propertyCollector.CreatePropertyCollector()
-    collector.CreateFilter(
-        pc.FilterSpec(
-            objectSet=[
-                pc.ObjectSpec(
-                    obj=vim.view.ListView(view._moId, si._stub),
-                    skip=True,
-                    selectSet=[pc.TraversalSpec(path="view", type=vim.view.ListView)],
-                )
-            ],
-            propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info.state"])],
-        ),
-        True,
-    )
-    version = ""
-    while not stop.is_set():
-        update = collector.WaitForUpdatesEx(version, pc.WaitOptions(maxWaitSeconds=1))
-        if update is not None:
-            version = update.version
-    collector.DestroyPropertyCollector()
 
 
 def test_tasks_added_to_and_taken_from_a_list_view_a_collector_follows(sim):
@@ -112,7 +93,8 @@ def test_tasks_added_to_and_taken_from_a_list_view_a_collector_follows(sim):
     ):
         view = si.content.viewManager.CreateListView([])
         stop = threading.Event()
-        watch = pool.submit(_watch_tasks, si, view, stop)
+        answers: list[int] = []
+        watch = pool.submit(_follow, si, view, vim.Task, "info.state", stop, answers)
         vm = find_vm(si, "DC0_H0_VM1")
         try:
             for _ in range(30):
@@ -125,3 +107,4 @@ def test_tasks_added_to_and_taken_from_a_list_view_a_collector_follows(sim):
             stop.set()
         watch.result()
         view.DestroyView()
+        assert answers, "the watch heard of no task"
