@@ -324,16 +324,21 @@ class Inventory:
     def path(self, moid: str) -> str:
         """The inventory path, e.g. "/DC0/vm/web/app01". Segments are escaped names (as
         vCenter stores them and govc shows them), so a "/" in a name cannot split a segment."""
+        names = [escape_name(e.display_name) for e in self.ancestry(moid)]
+        return join_path(list(reversed(names)))
+
+    def ancestry(self, moid: str) -> list[Entry]:
+        """The object and those above it, up to (not including) the root folder."""
         with self._lock:
-            names = []
+            chain: list[Entry] = []
             seen = set()
             current = self._entries.get(moid)
             while current is not None and current.moid != self.root and current.moid not in seen:
                 seen.add(current.moid)
-                names.append(escape_name(current.display_name))
+                chain.append(current)
                 parent = current.tree_parent
                 current = self._entries.get(parent) if parent else None
-            return join_path(list(reversed(names)))
+            return chain
 
     def entries(self, kind: Kind) -> list[Entry]:
         with self._lock:

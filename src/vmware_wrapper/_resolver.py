@@ -105,7 +105,7 @@ class Resolver:
         if self.is_text(ref) and self._synced(kind, ref):
             return self._entry_synced(kind, ref)
         entry = self.entry(kind, ref)
-        if isinstance(ref, str) and "/" in ref:
+        if self.is_text(ref) and "/" in ref:
             return self._path_read_again(kind, ref, entry)
         if not self.needs_check(ref, entry):
             return entry
@@ -131,13 +131,7 @@ class Resolver:
         """Without a stream: the object a path led to and the objects above it read again
         (one retrieval), then the path looked up again, so that a move or rename made a
         moment ago elsewhere is seen."""
-        inventory = self.index.inventory
-        chain: list[Ref] = []
-        current: Entry | None = entry
-        while current is not None and current.moid != inventory.root:
-            chain.append(Ref(current.type, current.moid))
-            parent = current.tree_parent
-            current = inventory.get(parent) if parent else None
+        chain = [Ref(e.type, e.moid) for e in self.index.inventory.ancestry(entry.moid)]
         with translating(f"look up {kind.label} {ref!r}"):
             self.index.refresh_many(chain)
         return self.entry(kind, ref)
