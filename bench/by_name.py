@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from vmware_wrapper import VSphere
-from vmware_wrapper._vmomi import vim
+from vmware_wrapper._base.vmomi import vim
 from vmware_wrapper.testing import Simulator
 
 BIN = Path(sys.executable).parent

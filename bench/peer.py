@@ -54,7 +54,7 @@ from typing import Any
 
 from run import retrieve_all, view_spec  # bench/run.py, beside this file
 from vmware_wrapper import VSphere
-from vmware_wrapper._vmomi import vim, vmodl
+from vmware_wrapper._base.vmomi import vim, vmodl
 from vmware_wrapper.testing import Simulator
 
 PC = vmodl.query.PropertyCollector

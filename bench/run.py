@@ -34,8 +34,8 @@ import tracemalloc
 from typing import Any
 
 from vmware_wrapper import VSphere
-from vmware_wrapper._inventory import KINDS
-from vmware_wrapper._vmomi import vim, vmodl
+from vmware_wrapper._base.vmomi import vim, vmodl
+from vmware_wrapper._inventory.tree import KINDS
 from vmware_wrapper.testing import Simulator
 
 PC = vmodl.query.PropertyCollector

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vmware_wrapper import InvalidInputError, VSphere
-from vmware_wrapper._env import settings_from_env
+from vmware_wrapper._transport.env import settings_from_env
 
 
 def test_vmware_variables():

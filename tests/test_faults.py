@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyVmomi import vim, vmodl
 
 from vmware_wrapper import InvalidStateError, NotFoundError
-from vmware_wrapper._faults import translate
+from vmware_wrapper._transport.faults import translate
 
 
 def test_a_fault_without_a_message_is_described_by_its_fields():

@@ -11,9 +11,9 @@ import pytest
 from pyVmomi import vim
 
 from vmware_wrapper import InvalidStateError
-from vmware_wrapper._follow import follow
-from vmware_wrapper._retrieve import ObjectChange, UpdateSet
-from vmware_wrapper._tasks import TaskEngine
+from vmware_wrapper._tasks.engine import TaskEngine
+from vmware_wrapper._tasks.follow import follow
+from vmware_wrapper._transport.retrieve import ObjectChange, UpdateSet
 
 VM = vim.VirtualMachine("vm-42")
 ON, OFF = "poweredOn", "poweredOff"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from vmware_wrapper._inventory import KINDS, Entry, Inventory, kind_for
-from vmware_wrapper._retrieve import Ref
+from vmware_wrapper._inventory.tree import KINDS, Entry, Inventory, kind_for
+from vmware_wrapper._transport.retrieve import Ref
 from vmware_wrapper.errors import AmbiguousNameError, InvalidInputError, NotFoundError
 
 VM = KINDS["vm"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vmware_wrapper._names import (
+from vmware_wrapper._base.names import (
     close_matches,
     escape_name,
     looks_like_uuid,

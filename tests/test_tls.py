@@ -6,7 +6,12 @@ import ssl
 
 import pytest
 
-from vmware_wrapper._tls import TLSPolicy, format_thumbprint, make_ssl_context, normalize_thumbprint
+from vmware_wrapper._transport.tls import (
+    TLSPolicy,
+    format_thumbprint,
+    make_ssl_context,
+    normalize_thumbprint,
+)
 from vmware_wrapper.errors import InvalidInputError
 
 SHA1 = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01"

@@ -4,13 +4,13 @@ from vmware_wrapper import VSphere
 with VSphere.from_env() as vs: ...
 """
 
-from ._bulk import BulkResult
-from ._customization import LinuxCustomization, WindowsCustomization
-from ._events import EventInfo
-from ._guest import Guest, GuestProcess, GuestResult
-from ._models import InventoryItem, SnapshotInfo, VMInfo
-from ._names import to_ascii
-from ._tasks import Handle, TaskHandle, TaskProgress
+from ._base.customization import LinuxCustomization, WindowsCustomization
+from ._base.models import InventoryItem, SnapshotInfo, VMInfo
+from ._base.names import to_ascii
+from ._operations.bulk import BulkResult
+from ._operations.events import EventInfo
+from ._operations.guest import Guest, GuestProcess, GuestResult
+from ._tasks.engine import Handle, TaskHandle, TaskProgress
 from ._vsphere import VSphere
 from .errors import (
     AmbiguousNameError,

@@ -17,35 +17,51 @@ from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
-from . import (
-    _bulk,
-    _events,
-    _fields,
-    _hardware,
-    _placement,
-    _power,
-    _provision,
-    _snapshots,
-    _stats,
+from ._base.customization import LinuxCustomization, WindowsCustomization
+from ._base.models import InventoryItem, SnapshotInfo, VMInfo
+from ._base.vmomi import vim
+from ._inventory.index import InventoryIndex
+from ._inventory.resolver import Gone, Resolver, shown
+from ._inventory.tree import KINDS, Entry, kind_for
+from ._operations import (
+    bulk as _bulk,
 )
-from ._bulk import BulkProgress, BulkResult
-from ._customization import LinuxCustomization, WindowsCustomization
-from ._env import REQUIRED_ENV, settings_from_env
-from ._events import EventInfo
-from ._faults import task_error, translating
-from ._guest import Guest
-from ._index import InventoryIndex
-from ._inventory import KINDS, Entry, kind_for
-from ._models import InventoryItem, SnapshotInfo, VMInfo
-from ._ops import Ops
-from ._resolver import Gone, Resolver, shown
-from ._session import ConnectionSettings, Session
-from ._stub import RetryPolicy
-from ._tags import Tags
-from ._tasks import ProgressCallback, TaskEngine
-from ._tls import TLSPolicy
-from ._vminfo import read_vm_infos
-from ._vmomi import vim
+from ._operations import (
+    events as _events,
+)
+from ._operations import (
+    fields as _fields,
+)
+from ._operations import (
+    hardware as _hardware,
+)
+from ._operations import (
+    placement as _placement,
+)
+from ._operations import (
+    power as _power,
+)
+from ._operations import (
+    provision as _provision,
+)
+from ._operations import (
+    snapshots as _snapshots,
+)
+from ._operations import (
+    stats as _stats,
+)
+from ._operations.bulk import BulkProgress, BulkResult
+from ._operations.context import Ops
+from ._operations.events import EventInfo
+from ._operations.guest import Guest
+from ._operations.tags import Tags
+from ._operations.vminfo import read_vm_infos
+from ._tasks.engine import ProgressCallback, TaskEngine
+from ._transport.env import REQUIRED_ENV, settings_from_env
+from ._transport.faults import task_error, translating
+from ._transport.session import ConnectionSettings, Session
+from ._transport.soap import RetryPolicy
+from ._transport.tls import TLSPolicy
 from .errors import InvalidInputError, NotFoundError, VSphereError
 
 __all__ = ["VSphere", "settings_from_env"]

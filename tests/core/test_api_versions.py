@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import find_vm, plain_pyvmomi
-from vmware_wrapper._vmomi import versionIdMap
+from vmware_wrapper._base.vmomi import versionIdMap
 from vmware_wrapper.testing import Simulator, SimulatorError
 
 

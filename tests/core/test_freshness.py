@@ -9,8 +9,8 @@ from pyVmomi import vim
 
 from tests.helpers import find_vm, pool_allocation, wait_task
 from vmware_wrapper import NotFoundError
-from vmware_wrapper._inventory import KINDS
-from vmware_wrapper._retrieve import Ref
+from vmware_wrapper._inventory.tree import KINDS
+from vmware_wrapper._transport.retrieve import Ref
 
 
 def seen_within(check, seconds=1.0):

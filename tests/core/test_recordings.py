@@ -10,7 +10,7 @@ from pyVmomi import vim
 from tests.conftest import RECORDINGS
 from tests.helpers import all_objects
 from vmware_wrapper import AmbiguousNameError
-from vmware_wrapper._names import escape_name, unescape_name
+from vmware_wrapper._base.names import escape_name, unescape_name
 from vmware_wrapper.testing import Simulator
 
 

@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._vsphere import VSphere
+    from .. import VSphere
 
 _BINARY_NAME = "vmw-sim"
 _BINARY_ENV = "VMW_SIM"
@@ -322,7 +322,7 @@ class Simulator:
 
     def connect(self, **overrides: Any) -> VSphere:
         """A ``VSphere`` connected to this simulator (trusting its certificate by thumbprint)."""
-        from .._vsphere import VSphere
+        from .. import VSphere
 
         settings: dict[str, Any] = {
             "port": self.port,
@@ -339,8 +339,8 @@ class Simulator:
         ``si._stub.DropConnections()`` (pyVmomi leaves its sockets open otherwise).
         ``timeout``: seconds a call may go unanswered before it fails (None: no limit; plain
         pyVmomi has none, so a test of a hung server would hang with it)."""
-        from .._session import negotiate_version
-        from .._vmomi import SoapStubAdapter, vim
+        from .._base.vmomi import SoapStubAdapter, vim
+        from .._transport.session import negotiate_version
 
         context = None
         if self.tls:

@@ -20,7 +20,7 @@ import pytest
 from ._simulator import Simulator
 
 if TYPE_CHECKING:
-    from .._vsphere import VSphere
+    from .. import VSphere
 
 
 @pytest.fixture(scope="session")

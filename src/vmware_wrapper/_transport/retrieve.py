@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from ._stub import DedicatedConnection, ResilientStub
+from .soap import DedicatedConnection, ResilientStub
 
 _VIM = "{urn:vim25}"
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"

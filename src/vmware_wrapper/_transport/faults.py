@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ._vmomi import vmodl
-from .errors import (
+from .._base.vmomi import vmodl
+from ..errors import (
     AuthenticationError,
     GuestAuthenticationError,
     GuestOperationError,

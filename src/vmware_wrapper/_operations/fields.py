@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._faults import translating
-from ._inventory import KINDS
-from ._ops import Ops
-from ._vmomi import vim
-from .errors import InvalidInputError
+from .._base.vmomi import vim
+from .._inventory.tree import KINDS
+from .._transport.faults import translating
+from ..errors import InvalidInputError
+from .context import Ops
 
 
 def _field_defs(ops: Ops) -> list[Any]:

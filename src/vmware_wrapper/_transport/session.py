@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
-from ._stub import ResilientStub, RetryPolicy, Transport
-from ._tls import TLSPolicy, make_ssl_context
-from ._vmomi import GetServiceVersions, SoapStubAdapter, versionIdMap, vim
-from .errors import AuthenticationError, ConnectError, InvalidInputError
+from .._base.vmomi import GetServiceVersions, SoapStubAdapter, versionIdMap, vim
+from ..errors import AuthenticationError, ConnectError, InvalidInputError
+from .soap import ResilientStub, RetryPolicy, Transport
+from .tls import TLSPolicy, make_ssl_context
 
 
 @dataclass(frozen=True)

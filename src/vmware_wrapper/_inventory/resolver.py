@@ -18,14 +18,14 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ._faults import translate, translating
-from ._index import InventoryIndex
-from ._inventory import Entry, Kind
-from ._names import looks_like_uuid, normalize_uuid, unescape_name
-from ._retrieve import ObjectSource, Ref, retrieve
-from ._session import Session
-from ._vmomi import ManagedObject, vim, vmodl
-from .errors import AmbiguousNameError, InvalidInputError, NotFoundError, VSphereError
+from .._base.names import looks_like_uuid, normalize_uuid, unescape_name
+from .._base.vmomi import ManagedObject, vim, vmodl
+from .._transport.faults import translate, translating
+from .._transport.retrieve import ObjectSource, Ref, retrieve
+from .._transport.session import Session
+from ..errors import AmbiguousNameError, InvalidInputError, NotFoundError, VSphereError
+from .index import InventoryIndex
+from .tree import Entry, Kind
 
 T = TypeVar("T")
 

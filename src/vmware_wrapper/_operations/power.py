@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._inventory import Entry
-from ._ops import Ops, deadline_of, remaining
-from ._tasks import BackgroundHandle, ConditionHandle
-from .errors import InvalidInputError, InvalidStateError, OperationTimeout
+from .._inventory.tree import Entry
+from .._tasks.engine import BackgroundHandle, ConditionHandle
+from ..errors import InvalidInputError, InvalidStateError, OperationTimeout
+from .checks import OFF, ON, SUSPENDED, deadline_of, remaining
+from .context import Ops
 
-ON, OFF, SUSPENDED = "poweredOn", "poweredOff", "suspended"
 TOOLS_RUNNING = "guestToolsRunning"
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from ._faults import translating
-from ._inventory import KINDS
-from ._names import close_matches
-from ._ops import Ops, positive_int
-from ._vmomi import vim
-from .errors import InvalidInputError
+from .._base.names import close_matches
+from .._base.vmomi import vim
+from .._inventory.tree import KINDS
+from .._transport.faults import translating
+from ..errors import InvalidInputError
+from .checks import positive_int
+from .context import Ops
 
 _REALTIME_INTERVAL = 20  # seconds: the real-time interval of hosts and VMs
 _MAX_REALTIME_SAMPLES = 180  # one hour of real-time samples

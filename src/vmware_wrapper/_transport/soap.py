@@ -34,9 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._faults import is_fault
-from ._vmomi import SoapResponseDeserializer, StubAdapterBase, vmodl
-from .errors import ConnectError, OperationTimeout
+from .._base.vmomi import SoapResponseDeserializer, StubAdapterBase, vmodl
+from ..errors import ConnectError, OperationTimeout
+from .faults import is_fault
 
 # Errors that mean "this connection was already dead": the request never reached the server.
 # Over TLS, a connection the server closed while idle ends with an EOF of the TLS layer.

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._faults import translating
-from ._inventory import KINDS, Entry
-from ._names import escape_name, split_path, unescape_name
-from ._ops import Ops, check_timeout
-from ._power import OFF
-from ._provision import (
+from .._base.names import escape_name, split_path, unescape_name
+from .._base.vmomi import vim
+from .._inventory.tree import KINDS, Entry
+from .._transport.faults import translating
+from .._transport.retrieve import Ref
+from ..errors import InvalidInputError, InvalidStateError, NotFoundError
+from .checks import (
+    OFF,
     check_host,
     check_name,
     check_room,
     check_same_datacenter,
+    check_timeout,
     datacenter_of,
 )
-from ._retrieve import Ref
-from ._vmomi import vim
-from .errors import InvalidInputError, InvalidStateError, NotFoundError
+from .context import Ops
 
 
 def create_folder(ops: Ops, path: str, *, wait: bool = True, timeout: float | None = None) -> Any:

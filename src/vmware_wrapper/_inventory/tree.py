@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ._names import (
+from .._base.names import (
     close_matches,
     escape_name,
     is_glob,
@@ -38,7 +38,7 @@ from ._names import (
     split_path,
     unescape_name,
 )
-from .errors import AmbiguousNameError, InvalidInputError, NotFoundError
+from ..errors import AmbiguousNameError, InvalidInputError, NotFoundError
 
 # Where the literal prefix of a glob ends.
 _GLOB_START = re.compile(r"[*?\[]")
@@ -186,7 +186,7 @@ def kind_for(vimtype: Any) -> Kind:
     """The Kind for a pyVmomi type (vim.VirtualMachine, vim.ManagedEntity, ...) or a kind
     name ("vm", "template", "host", "cluster", "datastore", "network", "folder", "pool", ...),
     or a vSphere type's name ("VirtualMachine", "vim.HostSystem")."""
-    from ._vmomi import vim
+    from .._base.vmomi import vim
 
     if isinstance(vimtype, str):
         type_name = vimtype.strip().removeprefix("vim.")

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
-from ._models import SnapshotInfo
-from ._names import escape_name, split_path, unescape_name
-from ._ops import Ops
-from ._provision import check_name
-from .errors import AmbiguousNameError, InvalidInputError, InvalidStateError, NotFoundError
+from .._base.models import SnapshotInfo
+from .._base.names import escape_name, split_path, unescape_name
+from ..errors import AmbiguousNameError, InvalidInputError, InvalidStateError, NotFoundError
+from .checks import check_name
+from .context import Ops
 
 
 def _tree(ops: Ops, obj: Any, context: str) -> tuple[list[tuple[str, Any]], Any]:

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._faults import is_fault, translate, translating
-from ._index import InventoryIndex
-from ._inventory import KINDS, Entry, Kind
-from ._resolver import Resolver
-from ._retrieve import ObjectSource, Ref, retrieve
-from ._session import Session
-from ._tasks import CompletedHandle, Handle, TaskEngine
-from ._vmomi import vmodl
-from .errors import InvalidInputError, OperationTimeout, VSphereError
+from .._base.vmomi import vmodl
+from .._inventory.index import InventoryIndex
+from .._inventory.resolver import Resolver
+from .._inventory.tree import KINDS, Entry, Kind
+from .._tasks.engine import CompletedHandle, TaskEngine
+from .._transport.faults import is_fault, translate, translating
+from .._transport.retrieve import ObjectSource, Ref, retrieve
+from .._transport.session import Session
+from ..errors import VSphereError
+from .checks import check_timeout
 
 # Faults a guest throws at requests while its tools start or are busy: worth retrying.
 TRANSIENT_GUEST_FAULTS = ("ToolsUnavailable", "InvalidState", "SystemError")
@@ -248,41 +248,3 @@ class Ops:
                 self.logger.debug("%s: %s; retrying in %.1f s", description, fault.msg, backoff)
                 time.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
-
-
-def check_timeout(timeout: float | None) -> None:
-    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise InvalidInputError(f"timeout={timeout!r}: seconds, more than 0")
-
-
-def deadline_of(timeout: float | None) -> float | None:
-    check_timeout(timeout)
-    return None if timeout is None else time.monotonic() + timeout
-
-
-def remaining(deadline: float | None) -> float | None:
-    """Seconds left until a deadline; OperationTimeout if none are."""
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise OperationTimeout("the timeout ran out")
-    return max(left, 0.001)
-
-
-def handle_or_wait(handle: Handle, wait: bool, timeout: float | None) -> Any:
-    return handle.wait(timeout) if wait else handle
-
-
-def positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInputError(f"{name}={value!r}: a whole number, more than 0")
-    return int(value)
-
-
-def positive_number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidInputError(f"{name}={value!r}: a number, more than 0")
-    if math.isinf(value):
-        raise InvalidInputError(f"{name}={value!r}: a finite number")
-    return float(value)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ._faults import translating
-from ._inventory import KINDS
-from ._names import unescape_name
-from ._ops import Ops, positive_int
-from ._vmomi import vim
-from .errors import InvalidInputError
+from .._base.names import unescape_name
+from .._base.vmomi import vim
+from .._inventory.tree import KINDS
+from .._transport.faults import translating
+from ..errors import InvalidInputError
+from .checks import positive_int
+from .context import Ops
 
 _MAX_PAGE = 1000  # the largest page an event history collector serves
 

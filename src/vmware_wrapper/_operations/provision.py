@@ -11,96 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._customization import LinuxCustomization, WindowsCustomization
-from ._inventory import KINDS, Entry
-from ._names import MAX_NAME_LENGTH, escape_name
-from ._ops import Ops, check_timeout, deadline_of, positive_int, remaining
-from ._power import OFF, ON
-from ._vmomi import vim
-from .errors import InvalidInputError, InvalidStateError
-
-
-def check_name(name: Any, what: str = "name") -> str:
-    """A valid name for a new inventory object (as people type it)."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInputError(f"{what} {name!r}: a non-empty string")
-    if name != name.strip():
-        raise InvalidInputError(f"{what} {name!r}: no leading or trailing spaces")
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInputError(
-            f"{what} {name!r}: {len(name)} characters, at most {MAX_NAME_LENGTH}"
-        )
-    if any(ord(c) < 32 for c in name):
-        raise InvalidInputError(f"{what} {name!r}: no control characters")
-    return name
-
-
-def check_memory(memory_mb: Any) -> int:
-    megabytes = positive_int("memory_mb", memory_mb)
-    if megabytes % 4:
-        raise InvalidInputError(f"memory_mb={megabytes}: vSphere needs a multiple of 4 MB")
-    return megabytes
-
-
-def datacenter_of(ops: Ops, entry: Entry) -> Entry | None:
-    """The datacenter that holds ``entry`` (itself, for a datacenter); None above them all."""
-    inventory = ops.index.inventory
-    current: Entry | None = entry
-    while current is not None and current.type != "Datacenter":
-        parent = current.tree_parent
-        current = inventory.get(parent) if parent else None
-    return current
-
-
-def check_same_datacenter(
-    ops: Ops, datacenter: Entry | None, entries: list[Entry], context: str
-) -> None:
-    """Each entry in ``datacenter``. Folders, pools, hosts and datastores belong to one
-    datacenter; vSphere refuses to mix them (with a fault that does not say which one)."""
-    for entry in entries:
-        actual = datacenter_of(ops, entry)
-        if not _same(actual, datacenter):
-            raise InvalidInputError(
-                f"{context}: {ops.resolver.path(entry)} is in {_datacenter_label(actual)}, "
-                f"not in {_datacenter_label(datacenter)}"
-            )
-
-
-def _same(a: Entry | None, b: Entry | None) -> bool:
-    return (a.moid if a else None) == (b.moid if b else None)
-
-
-def _datacenter_label(datacenter: Entry | None) -> str:
-    return f"datacenter {datacenter.display_name!r}" if datacenter else "no datacenter"
-
-
-def check_host(ops: Ops, host: Any, context: str) -> None:
-    """A host that VMs can be placed on: connected, not in maintenance mode."""
-    values = ops.read(
-        host, ["name", "runtime.connectionState", "runtime.inMaintenanceMode"], context
-    )
-    if values["runtime.inMaintenanceMode"]:
-        raise InvalidStateError(f"{context}: host {values['name']!r} is in maintenance mode")
-    if values["runtime.connectionState"] not in (None, "connected"):
-        raise InvalidStateError(
-            f"{context}: host {values['name']!r} is {values['runtime.connectionState']}"
-        )
-
-
-def check_room(ops: Ops, datastore: Any, needed: int, context: str) -> None:
-    """Enough free space on the datastore for ``needed`` bytes."""
-    values = ops.read(datastore, ["name", "summary.freeSpace", "summary.accessible"], context)
-    if values["summary.accessible"] is False:
-        raise InvalidStateError(f"{context}: datastore {values['name']!r} is not accessible")
-    free = values["summary.freeSpace"]
-    if free is not None and needed > free:
-        raise InvalidStateError(
-            f"{context}: datastore {values['name']!r} has {_gb(free)} free, {_gb(needed)} is needed"
-        )
-
-
-def _gb(size: int) -> str:
-    return f"{size / 2**30:.1f} GB"
+from .._base.customization import LinuxCustomization, WindowsCustomization
+from .._base.names import escape_name
+from .._base.vmomi import vim
+from .._inventory.tree import KINDS, Entry
+from ..errors import InvalidInputError, InvalidStateError
+from .checks import (
+    OFF,
+    ON,
+    check_host,
+    check_memory,
+    check_name,
+    check_room,
+    check_same_datacenter,
+    check_timeout,
+    datacenter_label,
+    datacenter_of,
+    deadline_of,
+    positive_int,
+    remaining,
+    same_datacenter,
+)
+from .context import Ops
 
 
 def clone_vm(
@@ -200,12 +132,12 @@ def clone_vm(
     target_dc = datacenter_of(ops, folder_entry)
     given = [e for e in (host_entry, placement_entry, ds_entry) if e is not None]
     check_same_datacenter(ops, target_dc, given, description)
-    if not _same(target_dc, source_dc) and (
+    if not same_datacenter(target_dc, source_dc) and (
         ds_entry is None or (host is None and cluster is None and resource_pool is None)
     ):
         raise InvalidInputError(
             f"{description}: {ops.resolver.path(folder_entry)} is in "
-            f"{_datacenter_label(target_dc)}, the source in {_datacenter_label(source_dc)}; "
+            f"{datacenter_label(target_dc)}, the source in {datacenter_label(source_dc)}; "
             "a clone into another datacenter needs a host, cluster or resource_pool and a "
             "datastore there"
         )

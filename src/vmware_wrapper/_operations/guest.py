@@ -24,11 +24,12 @@ from datetime import timezone
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from ._faults import is_fault, translate
-from ._inventory import Entry
-from ._ops import Ops, check_timeout, deadline_of
-from ._vmomi import vim, vmodl
-from .errors import GuestOperationError, InvalidInputError, OperationTimeout
+from .._base.vmomi import vim, vmodl
+from .._inventory.tree import Entry
+from .._transport.faults import is_fault, translate
+from ..errors import GuestOperationError, InvalidInputError, OperationTimeout
+from .checks import check_timeout, deadline_of
+from .context import Ops
 
 T = TypeVar("T")
 

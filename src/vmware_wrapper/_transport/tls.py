@@ -19,7 +19,7 @@ import ssl
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
 
 _HEX = re.compile(r"^[0-9a-f]+$")
 _DIGESTS = {40: "sha1", 64: "sha256", 128: "sha512"}

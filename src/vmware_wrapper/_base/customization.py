@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._vmomi import vim
-from .errors import InvalidInputError
+from ..errors import InvalidInputError
+from .vmomi import vim
 
 _HOSTNAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _DOMAIN = re.compile(

@@ -23,11 +23,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ._retrieve import ObjectChange, UpdateSet, wait_for_updates
-from ._session import Session
-from ._stub import DedicatedConnection, ResilientStub
-from ._vmomi import vmodl
-from .errors import OperationTimeout
+from .._base.vmomi import vmodl
+from .._transport.retrieve import ObjectChange, UpdateSet, wait_for_updates
+from .._transport.session import Session
+from .._transport.soap import DedicatedConnection, ResilientStub
+from ..errors import OperationTimeout
 
 # Seconds one wait may last on the server when the caller has no deadline. A wait is a
 # request like any other: proxies and load balancers drop connections idle for minutes.

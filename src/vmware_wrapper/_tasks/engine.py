@@ -22,11 +22,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._faults import task_error
-from ._follow import Batch, CollectorPool, apply_changes, follow, pyvmomi_waiter
-from ._session import Session
-from ._vmomi import vim, vmodl
-from .errors import OperationTimeout, VSphereError
+from .._base.vmomi import vim, vmodl
+from .._transport.faults import task_error
+from .._transport.session import Session
+from ..errors import OperationTimeout, VSphereError
+from .follow import Batch, CollectorPool, apply_changes, follow, pyvmomi_waiter
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._follow import Batch, follow, pyvmomi_waiter
-from ._inventory import KINDS
-from ._names import is_glob
-from ._ops import PREFETCH_FRESH, Ops, positive_int
-from ._tasks import Handle, TaskHandle
-from ._vmomi import ManagedObject, vim, vmodl
-from .errors import InvalidInputError, OperationTimeout
+from .._base.names import is_glob
+from .._base.vmomi import ManagedObject, vim, vmodl
+from .._inventory.tree import KINDS
+from .._tasks.engine import Handle, TaskHandle
+from .._tasks.follow import Batch, follow, pyvmomi_waiter
+from ..errors import InvalidInputError, OperationTimeout
+from .checks import positive_int
+from .context import PREFETCH_FRESH, Ops
 
 
 @dataclass(frozen=True)

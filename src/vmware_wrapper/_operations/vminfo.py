@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._inventory import Entry, Inventory
-from ._models import VMInfo
-from ._names import unescape_name
-from ._retrieve import ObjectContent, ObjectSource, Ref, retrieve
-from ._session import Session
+from .._base.models import VMInfo
+from .._base.names import unescape_name
+from .._inventory.tree import Entry, Inventory
+from .._transport.retrieve import ObjectContent, ObjectSource, Ref, retrieve
+from .._transport.session import Session
 
 VM_INFO_PROPERTIES = (
     "name",

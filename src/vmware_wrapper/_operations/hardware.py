@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._inventory import KINDS
-from ._ops import Ops, positive_int, positive_number
-from ._power import OFF
-from ._provision import check_memory
-from ._vmomi import vim
-from .errors import InvalidInputError, InvalidStateError, NotFoundError
+from .._base.vmomi import vim
+from .._inventory.tree import KINDS
+from ..errors import InvalidInputError, InvalidStateError, NotFoundError
+from .checks import OFF, check_memory, positive_int, positive_number
+from .context import Ops
 
 ADAPTERS = {
     "vmxnet3": "VirtualVmxnet3",

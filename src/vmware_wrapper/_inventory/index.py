@@ -24,9 +24,15 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from ._faults import is_fault
-from ._follow import Batch, follow, wire_waiter
-from ._inventory import (
+from .._base.names import escape_name, looks_like_uuid, split_path, unescape_name
+from .._base.vmomi import vim, vmodl
+from .._tasks.follow import Batch, follow, wire_waiter
+from .._transport.faults import is_fault
+from .._transport.retrieve import ObjectSource, Ref, retrieve
+from .._transport.session import Session
+from .._transport.soap import DedicatedConnection
+from ..errors import NotFoundError
+from .tree import (
     DETAIL_PROPERTIES,
     ENTITY_TYPES,
     INDEX_PROPERTIES,
@@ -35,12 +41,6 @@ from ._inventory import (
     Inventory,
     Kind,
 )
-from ._names import escape_name, looks_like_uuid, split_path, unescape_name
-from ._retrieve import ObjectSource, Ref, retrieve
-from ._session import Session
-from ._stub import DedicatedConnection
-from ._vmomi import vim, vmodl
-from .errors import NotFoundError
 
 _WATCH_RETRY_SECONDS = 1.0
 # How long an object read in directly (not reported by the watch) may go unconfirmed by the

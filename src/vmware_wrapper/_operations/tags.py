@@ -20,9 +20,8 @@ import json
 import threading
 from typing import Any
 
-from ._inventory import KINDS, kind_for
-from ._ops import Ops
-from .errors import (
+from .._inventory.tree import KINDS, kind_for
+from ..errors import (
     AmbiguousNameError,
     AuthenticationError,
     ConnectError,
@@ -32,6 +31,7 @@ from .errors import (
     PermissionDeniedError,
     VSphereError,
 )
+from .context import Ops
 
 _BASE = "/rest/com/vmware/cis"
 _CARDINALITIES = ("SINGLE", "MULTIPLE")
