@@ -58,9 +58,9 @@ from ._operations.tags import Tags
 from ._operations.vminfo import read_vm_infos
 from ._tasks.engine import ProgressCallback, TaskEngine
 from ._transport.env import REQUIRED_ENV, settings_from_env
-from ._transport.faults import task_error, translating
+from ._transport.faults import describing, task_error
+from ._transport.retry import RetryPolicy
 from ._transport.session import ConnectionSettings, Session
-from ._transport.soap import RetryPolicy
 from ._transport.tls import TLSPolicy
 from .errors import InvalidInputError, NotFoundError, VSphereError
 
@@ -234,7 +234,7 @@ class VSphere:
         if not isinstance(pattern, str):
             raise InvalidInputError(f"a pattern is a string, not {pattern!r}")
         entries = self._index.find(KINDS["vm"], pattern)
-        with translating(f"list VMs {pattern!r}"):
+        with describing(f"list VMs {pattern!r}"):
             return read_vm_infos(
                 self._session, self._index.inventory, entries, self._index.container_view()
             )
@@ -255,7 +255,7 @@ class VSphere:
         if isinstance(vms, (str, bytes)) or not isinstance(vms, Sequence):
             raise InvalidInputError(f"vm_infos takes a list of VMs, not {vms!r}")
         entries = [self._resolver.entry(KINDS["vm"], vm) for vm in vms]
-        with translating("read VMs"):
+        with describing("read VMs"):
             infos = read_vm_infos(
                 self._session, self._index.inventory, entries, self._index.container_view()
             )
@@ -646,7 +646,7 @@ class VSphere:
         for task in items:
             if not isinstance(task, vim.Task):
                 raise InvalidInputError(f"{task!r} is not a vSphere task")
-        with translating("wait for tasks"):
+        with describing("wait for tasks"):
             infos = self._tasks.wait(
                 [(t, f"task {t._moId}") for t in items], timeout=timeout, on_progress=on_progress
             )

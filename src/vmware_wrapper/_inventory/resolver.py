@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .._base.names import looks_like_uuid, normalize_uuid, unescape_name
-from .._base.vmomi import ManagedObject, vim, vmodl
-from .._transport.faults import translate, translating
+from .._base.vmomi import ManagedObject, vim
+from .._transport.faults import describing, is_fault
 from .._transport.retrieve import ObjectSource, Ref, retrieve
 from .._transport.session import Session
 from ..errors import AmbiguousNameError, InvalidInputError, NotFoundError, VSphereError
@@ -32,6 +32,11 @@ T = TypeVar("T")
 
 class Gone(Exception):
     """The object an entry names no longer exists on the server."""
+
+
+def is_gone(error: BaseException) -> bool:
+    """Whether an error says the object itself no longer exists (not, say, a file of it)."""
+    return isinstance(error, Gone) or is_fault(error, "ManagedObjectNotFound")
 
 
 def shown(ref: Any) -> str:
@@ -51,16 +56,14 @@ class Resolver:
     def entry(self, kind: Kind, ref: Any, refresh: bool = False) -> Entry:
         """The index entry of the one object of the kind that ``ref`` names."""
         if isinstance(ref, str):
-            # Not `with translating(...)`: this is the hot path of every call by name.
-            try:
-                entry = self.index.lookup(kind, ref)
-                if refresh:
-                    refreshed = self.index.refresh(entry.moid, entry.type)
-                    if refreshed is None:
-                        raise NotFoundError(f"{kind.label} {ref!r} no longer exists")
-                    entry = refreshed
-            except vmodl.MethodFault as fault:
-                raise translate(fault, f"look up {kind.label} {ref!r}") from fault
+            # Not `with describing(...)`: this is the hot path of every call by name. A fault
+            # the lookup meets is translated all the same (by the transport).
+            entry = self.index.lookup(kind, ref)
+            if refresh:
+                refreshed = self.index.refresh(entry.moid, entry.type)
+                if refreshed is None:
+                    raise NotFoundError(f"{kind.label} {ref!r} no longer exists")
+                entry = refreshed
             return entry
         if isinstance(ref, ManagedObject):
             return self._entry_of_object(kind, ref, refresh)
@@ -75,7 +78,7 @@ class Resolver:
         inventory = self.index.ready()
         entry = None if refresh else inventory.get(obj._moId)
         if entry is None:
-            with translating(f"look up {kind.label} {obj._moId}"):
+            with describing(f"look up {kind.label} {obj._moId}"):
                 entry = self.index.refresh(obj._moId, vim_type)
             if entry is None:
                 raise NotFoundError(f"{kind.label} {obj._moId} does not exist")
@@ -110,7 +113,7 @@ class Resolver:
         if not self.needs_check(ref, entry):
             return entry
         name = ref.strip()
-        with translating(f"look up {kind.label} {ref!r}"):
+        with describing(f"look up {kind.label} {ref!r}"):
             current = [
                 Ref(o.type, o.moid)
                 for o in retrieve(
@@ -132,21 +135,19 @@ class Resolver:
         (one retrieval), then the path looked up again, so that a move or rename made a
         moment ago elsewhere is seen."""
         chain = [Ref(e.type, e.moid) for e in self.index.inventory.ancestry(entry.moid)]
-        with translating(f"look up {kind.label} {ref!r}"):
+        with describing(f"look up {kind.label} {ref!r}"):
             self.index.refresh_many(chain)
         return self.entry(kind, ref)
 
     def _synced(self, kind: Kind, ref: Any) -> bool:
-        with translating(f"look up {kind.label} {ref!r}"):
+        with describing(f"look up {kind.label} {ref!r}"):
             return self.index.sync()
 
     def _entry_synced(self, kind: Kind, ref: str) -> Entry:
         """The entry of text in an index that has just synced: what it does not know does
         not exist (no second look at the server)."""
-        try:
+        with describing(f"look up {kind.label} {ref!r}"):
             return self.index.lookup(kind, ref, catch_up=False)
-        except vmodl.MethodFault as fault:
-            raise translate(fault, f"look up {kind.label} {ref!r}") from fault
 
     def confirmed_many(self, kind: Kind, refs: list[Any]) -> list[Entry | VSphereError]:
         """confirmed() for many references with one check of the index's stream (without a
@@ -175,7 +176,7 @@ class Resolver:
                 bare[ref.strip()] = entry
         if not bare:
             return results
-        with translating(f"look up {len(bare)} {kind.label} names"):
+        with describing(f"look up {len(bare)} {kind.label} names"):
             by_name: dict[str, list[Ref]] = {}
             for o in retrieve(
                 self.session.stub,
@@ -211,7 +212,7 @@ class Resolver:
         if not found:
             # Not seen yet, perhaps just created: ask the server's search index.
             search = self.session.content.searchIndex
-            with translating(f"look up VM by uuid {uuid}"):
+            with describing(f"look up VM by uuid {uuid}"):
                 for instance in (False, True):
                     vm = search.FindByUuid(
                         uuid=normalize_uuid(uuid), vmSearch=True, instanceUuid=instance
@@ -243,17 +244,21 @@ class Resolver:
         (the object was re-registered or replaced), drop it, find the object again (a VM by
         its uuid, anything by its name) and run ``fn`` once more."""
         entry = self.entry(kind, ref)
-        with translating(context):
+        with describing(context):
             try:
                 return fn(entry)
-            except (Gone, vmodl.fault.ManagedObjectNotFound):
+            except (Gone, NotFoundError) as e:
+                if not is_gone(e):
+                    raise
                 self.index.forget(entry.moid)
                 self.logger.debug("%s: %s went stale; looking it up again", context, entry.moid)
         replacement = self._again(kind, ref, entry)
-        with translating(context):
+        with describing(context):
             try:
                 return fn(replacement)
-            except (Gone, vmodl.fault.ManagedObjectNotFound):
+            except (Gone, NotFoundError) as e:
+                if not is_gone(e):
+                    raise
                 self.index.forget(replacement.moid)
                 raise NotFoundError(f"{context}: it no longer exists") from None
 

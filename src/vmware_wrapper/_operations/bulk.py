@@ -29,6 +29,7 @@ from .._base.vmomi import ManagedObject, vim, vmodl
 from .._inventory.tree import KINDS
 from .._tasks.engine import Handle, TaskHandle
 from .._tasks.follow import Batch, follow, pyvmomi_waiter
+from .._transport.faults import is_fault
 from ..errors import InvalidInputError, OperationTimeout
 from .checks import positive_int
 from .context import PREFETCH_FRESH, Ops
@@ -181,14 +182,15 @@ class TaskWatch:
                     max_wait=WATCH_WAIT,
                     stopped=self._stop.is_set,
                 )
-            except vmodl.fault.RequestCanceled:
-                return  # close() cancelled the wait
-            except vmodl.fault.ManagedObjectNotFound:
-                with self._lock:
-                    self._view = None  # a new session: the next turn makes all again
-            except Exception as e:  # reported, so that no task is left waiting silently
+            except Exception as e:
+                if is_fault(e, "RequestCanceled"):
+                    return  # close() cancelled the wait
+                if is_fault(e, "ManagedObjectNotFound"):
+                    with self._lock:
+                        self._view = None  # a new session: the next turn makes all again
+                    continue
                 if not self._stop.is_set():
-                    self._on_failure(e)
+                    self._on_failure(e)  # reported, so that no task is left waiting silently
                 return
 
     def _on_batch(self, batch: Batch) -> bool:

@@ -20,15 +20,12 @@ from .._inventory.index import InventoryIndex
 from .._inventory.resolver import Resolver
 from .._inventory.tree import KINDS, Entry, Kind
 from .._tasks.engine import CompletedHandle, TaskEngine
-from .._transport.faults import is_fault, translate, translating
+from .._transport.faults import describing
 from .._transport.retrieve import ObjectSource, Ref, retrieve
+from .._transport.retry import is_transient_guest_fault, retry_transient
 from .._transport.session import Session
-from ..errors import VSphereError
+from ..errors import NotFoundError, VSphereError
 from .checks import check_timeout
-
-# Faults a guest throws at requests while its tools start or are busy: worth retrying.
-TRANSIENT_GUEST_FAULTS = ("ToolsUnavailable", "InvalidState", "SystemError")
-_MAX_BACKOFF = 2.0
 
 # What operations on VMs read first (state checks): a bulk run reads these for many VMs in
 # one call, and each operation's first read takes its VM's values instead of a round trip.
@@ -126,7 +123,7 @@ class Ops:
         refs = [Ref("VirtualMachine", vm._moId) for vm in vms]
         if not refs:
             return
-        with translating("read the state of VMs"):
+        with describing("read the state of VMs"):
             found = list(
                 retrieve(
                     self.session.stub,
@@ -172,7 +169,7 @@ class Ops:
             propSet=[pc.PropertySpec(type=type(obj), pathSet=list(paths))],
         )
         values: dict[str, Any] = dict.fromkeys(paths)
-        with translating(context):
+        with describing(context):
             result = self.content.propertyCollector.RetrievePropertiesEx(
                 [spec], pc.RetrieveOptions()
             )
@@ -185,7 +182,7 @@ class Ops:
         """read() of simple values, written and parsed without pyVmomi: the state checks
         before every power operation, where pyVmomi's (de)serialization was a third of the
         round trip."""
-        with translating(context):
+        with describing(context):
             found = list(
                 retrieve(
                     self.session.stub,
@@ -194,9 +191,11 @@ class Ops:
                     ObjectSource.objects([Ref(type(obj)._wsdlName, obj._moId)]),
                 )
             )
-            if not found:  # as pyVmomi's read reports an object that is gone
-                raise vmodl.fault.ManagedObjectNotFound(
-                    obj=obj, msg=f"{type(obj)._wsdlName} {obj._moId} no longer exists"
+            if not found:  # as the server reports an object that is gone to pyVmomi's read
+                message = f"{type(obj)._wsdlName} {obj._moId} no longer exists"
+                raise NotFoundError(
+                    f"{context}: {message}",
+                    fault=vmodl.fault.ManagedObjectNotFound(obj=obj, msg=message),
                 )
         return {**dict.fromkeys(paths), **found[0].props}
 
@@ -213,7 +212,7 @@ class Ops:
         """Start a task; wait for it (its result) or hand back its handle."""
         check_timeout(timeout)
         started = time.monotonic()
-        with translating(description):
+        with describing(description):
             task = start()
         handle = self.tasks.handle(task, description, on_done)
         if not wait:
@@ -231,20 +230,9 @@ class Ops:
     def retry_transient(
         self, call: Callable[[], Any], description: str, deadline: float | None
     ) -> Any:
-        """Call a guest request, retrying with backoff the faults a guest throws while its
-        tools start (ToolsUnavailable, InvalidState, SystemError) until the deadline; then the
-        last fault, translated."""
-        backoff = 0.2
-        while True:
-            try:
-                return call()
-            except vmodl.MethodFault as fault:
-                transient = any(is_fault(fault, name) for name in TRANSIENT_GUEST_FAULTS)
-                if not transient or is_fault(fault, "InvalidPowerState"):
-                    raise translate(fault, description) from fault
-                now = time.monotonic()
-                if deadline is not None and now + backoff > deadline:
-                    raise translate(fault, description) from fault
-                self.logger.debug("%s: %s; retrying in %.1f s", description, fault.msg, backoff)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, _MAX_BACKOFF)
+        """A guest request (shutdown, reboot), retried while the guest's tools start (the
+        transport's retry policy, ``retry.is_transient_guest_fault``) until the deadline."""
+        with describing(description):
+            return retry_transient(
+                call, description, deadline, is_transient_guest_fault, self.logger
+            )

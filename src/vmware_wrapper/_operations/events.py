@@ -12,7 +12,7 @@ from typing import Any
 from .._base.names import unescape_name
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS
-from .._transport.faults import translating
+from .._transport.faults import describing
 from ..errors import InvalidInputError
 from .checks import positive_int
 from .context import Ops
@@ -89,7 +89,7 @@ def events(
     if types:
         spec.eventTypeId = list(types)
     manager = ops.content.eventManager
-    with translating(description):
+    with describing(description):
         collector = manager.CreateCollectorForEvents(spec)
         try:
             found = {e.key: e for e in collector.latestPage or []}

@@ -10,7 +10,7 @@ from typing import Any
 
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS
-from .._transport.faults import translating
+from .._transport.faults import describing
 from ..errors import InvalidInputError
 from .context import Ops
 
@@ -29,7 +29,7 @@ def set_custom_field(
     entry, target = ops.resolve(KINDS["entity"], obj, confirm=True)
     description = f"set {field!r} of {ops.name(entry)} to {value!r}"
     manager = ops.content.customFieldsManager
-    with translating(description):
+    with describing(description):
         # A field of this object's type (as the vSphere client makes them) or a global one.
         key = next(
             (
@@ -49,7 +49,7 @@ def set_custom_field(
 def get_custom_fields(ops: Ops, obj: Any) -> dict[str, str]:
     entry, target = ops.resolve(KINDS["entity"], obj)
     values = ops.read(target, ["customValue"], f"read the custom fields of {ops.name(entry)}")
-    with translating("read the custom field definitions"):
+    with describing("read the custom field definitions"):
         names = {d.key: d.name for d in _field_defs(ops)}
     return {
         names.get(v.key, str(v.key)): str(getattr(v, "value", ""))

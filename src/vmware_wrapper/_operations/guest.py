@@ -17,24 +17,22 @@ import http.client
 import os
 import shlex
 import time
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from .._base.vmomi import vim, vmodl
+from .._base.vmomi import vim
 from .._inventory.tree import Entry
-from .._transport.faults import is_fault, translate
+from .._transport.faults import describing
+from .._transport.retry import is_transient_guest_fault, retry_transient
 from ..errors import GuestOperationError, InvalidInputError, OperationTimeout
 from .checks import check_timeout, deadline_of
 from .context import Ops
 
 T = TypeVar("T")
 
-# Faults a guest throws while its tools (re)start: worth retrying until the deadline.
-_TRANSIENT = ("GuestOperationsUnavailable", "ToolsUnavailable", "GuestComponentsOutOfDate")
 _DEFAULT_READY_TIMEOUT = 120.0
 _CHUNK = 1024 * 1024
 
@@ -98,9 +96,8 @@ class Guest:
         self._ready_timeout = ready_timeout
         self._ready = False
         self._windows = False
-        manager = ops.content.guestOperationsManager
-        self._processes = manager.processManager
-        self._files = manager.fileManager
+        # The guest managers are read on first use: making a Guest costs no round trip.
+        self._managers: tuple[Any, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Guest {self._entry.display_name} user:{self._auth.username}>"
@@ -108,6 +105,23 @@ class Guest:
     @property
     def name(self) -> str:
         return self._ops.name(self._entry)
+
+    @property
+    def _processes(self) -> Any:
+        return self._guest_managers()[0]
+
+    @property
+    def _files(self) -> Any:
+        return self._guest_managers()[1]
+
+    def _guest_managers(self) -> tuple[Any, Any]:
+        if self._managers is None:
+            manager = self._ops.content.guestOperationsManager
+            values = self._ops.read(
+                manager, ["processManager", "fileManager"], "find the guest operations managers"
+            )
+            self._managers = (values["processManager"], values["fileManager"])
+        return self._managers
 
     # -- readiness and retries -------------------------------------------------------------
 
@@ -161,17 +175,10 @@ class Guest:
         if deadline is None:
             deadline = time.monotonic() + self._ready_timeout
         self._ensure_ready(deadline)
-        backoff = 0.2
-        while True:
-            try:
-                return call()
-            except vmodl.MethodFault as fault:
-                transient = any(is_fault(fault, name) for name in _TRANSIENT)
-                if not transient or time.monotonic() + backoff > deadline:
-                    raise translate(fault, description, guest=True) from fault
-                self._ops.logger.debug("%s: %s; retrying", description, fault.msg)
-                time.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+        with describing(description):
+            return retry_transient(
+                call, description, deadline, is_transient_guest_fault, self._ops.logger
+            )
 
     # -- programs --------------------------------------------------------------------------
 
@@ -373,21 +380,7 @@ class Guest:
         sink: IO[bytes] | None = None,
     ) -> bytes:
         """One HTTP transfer with the guest's tools, over the connection's TLS settings."""
-        parts = urllib.parse.urlsplit(url)
-        settings = self._ops.session.settings
-        # The URL names the host "*": it means the host we reached (see the vSphere API
-        # reference, GuestFileManager.InitiateFileTransferToGuest).
-        host = settings.host if parts.hostname in ("*", None) else parts.hostname
-        port = parts.port or (settings.port if parts.hostname in ("*", None) else None)
-        timeout = settings.retry.request_timeout
-        connection: http.client.HTTPConnection
-        if parts.scheme == "https":
-            connection = http.client.HTTPSConnection(
-                host, port, context=self._ops.session.ssl_context, timeout=timeout
-            )
-        else:
-            connection = http.client.HTTPConnection(host, port, timeout=timeout)
-        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection, target = self._ops.session.http.connect_url(url)
         try:
             headers = {"Content-Length": str(size)} if method == "PUT" else {}
             connection.request(method, target, body=body, headers=headers)

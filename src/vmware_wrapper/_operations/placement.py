@@ -11,7 +11,7 @@ from typing import Any
 from .._base.names import escape_name, split_path, unescape_name
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS, Entry
-from .._transport.faults import translating
+from .._transport.faults import describing, is_fault
 from .._transport.retrieve import Ref
 from ..errors import InvalidInputError, InvalidStateError, NotFoundError
 from .checks import (
@@ -55,10 +55,13 @@ def create_folder(ops: Ops, path: str, *, wait: bool = True, timeout: float | No
     created = []
     for segment in segments[depth:]:
         name = unescape_name(segment)
-        with translating(description):
+        with describing(description):
             try:
                 folder = folder.CreateFolder(escape_name(name))
-            except vim.fault.DuplicateName:  # made meanwhile (by someone else): fine
+            except InvalidInputError as e:
+                if not is_fault(e, "DuplicateName"):
+                    raise
+                # Made meanwhile (by someone else): fine.
                 folder = _existing_child_folder(ops, folder, name, description)
         created.append(Ref("Folder", folder._moId))
     ops.index.refresh_many(created)
@@ -71,7 +74,7 @@ def _existing_child_folder(ops: Ops, parent: Any, name: str, description: str) -
     """The child named ``name`` that a DuplicateName fault stands for. Found by name among
     the parent's children, read from the server: the fault's own ``object`` is the parent
     on some servers (govmomi's simulator 0.24), not the object that has the name."""
-    with translating(description):
+    with describing(description):
         children = ops.read(parent, ["childEntity"], description)["childEntity"] or []
         ops.index.refresh_many([Ref(str(type(c)._wsdlName), c._moId) for c in children])
     inventory = ops.index.ready()
@@ -141,7 +144,7 @@ def mark_as_template(ops: Ops, vm: Any, *, wait: bool = True, timeout: float | N
         raise InvalidStateError(
             f"{description}: it is {values['runtime.powerState']}; power it off"
         )
-    with translating(description):
+    with describing(description):
         obj.MarkAsTemplate()
     ops.index.refresh(entry.moid, entry.type)
     return ops.done(description, wait)
@@ -173,7 +176,7 @@ def mark_as_vm(
     check_same_datacenter(ops, datacenter_of(ops, entry), given, description)
     if host_obj is not None:
         check_host(ops, host_obj, description)
-    with translating(description):
+    with describing(description):
         obj.MarkAsVirtualMachine(pool, host_obj)
     ops.index.refresh(entry.moid, entry.type)
     return ops.done(description, wait)

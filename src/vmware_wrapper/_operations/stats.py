@@ -16,7 +16,7 @@ from typing import Any
 from .._base.names import close_matches
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS
-from .._transport.faults import translating
+from .._transport.faults import describing
 from ..errors import InvalidInputError
 from .checks import positive_int
 from .context import Ops
@@ -34,7 +34,7 @@ class Counters:
 
     def by_name(self) -> dict[str, Any]:
         if self._by_name is None:
-            with translating("read the performance counters"):
+            with describing("read the performance counters"):
                 counters = self._ops.content.perfManager.perfCounter or []
             self._by_name = {
                 f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}": c for c in counters
@@ -76,7 +76,7 @@ def stats(
         intervalId=_REALTIME_INTERVAL,
         maxSample=samples,
     )
-    with translating(f"read statistics of {ops.name(entry)}"):
+    with describing(f"read statistics of {ops.name(entry)}"):
         results = ops.content.perfManager.QueryPerf(querySpec=[spec]) or []
     out: dict[str, list[tuple[str, float]]] = {name: [] for name, _ in chosen.values()}
     for result in results:

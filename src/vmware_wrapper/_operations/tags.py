@@ -13,127 +13,19 @@ a tag of that name.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import http.client
-import json
-import threading
 from typing import Any
 
 from .._inventory.tree import KINDS, kind_for
+from .._transport.rest import RestClient
 from ..errors import (
     AmbiguousNameError,
-    AuthenticationError,
-    ConnectError,
     InvalidInputError,
     InvalidStateError,
     NotFoundError,
-    PermissionDeniedError,
-    VSphereError,
 )
 from .context import Ops
 
-_BASE = "/rest/com/vmware/cis"
 _CARDINALITIES = ("SINGLE", "MULTIPLE")
-
-
-class RestClient:
-    """JSON over the vAPI REST endpoint, logged in with the connection's credentials."""
-
-    def __init__(self, ops: Ops) -> None:
-        self._ops = ops
-        self._token: str | None = None
-        self._lock = threading.Lock()
-
-    def _connection(self) -> http.client.HTTPConnection:
-        s = self._ops.session.settings
-        timeout = s.retry.request_timeout
-        if s.protocol == "https":
-            return http.client.HTTPSConnection(
-                s.host, s.port, context=self._ops.session.ssl_context, timeout=timeout
-            )
-        return http.client.HTTPConnection(s.host, s.port, timeout=timeout)
-
-    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
-        connection = self._connection()
-        try:
-            data = None if body is None else json.dumps(body).encode()
-            headers = {"Accept": "application/json", **headers}
-            if data is not None:
-                headers["Content-Type"] = "application/json"
-            connection.request(method, _BASE + path, body=data, headers=headers)
-            response = connection.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException) as e:
-            raise ConnectError(
-                f"vAPI {method} {path} at {self._ops.session.settings.address}: {e}"
-            ) from e
-        finally:
-            connection.close()
-        try:
-            payload = json.loads(raw) if raw else None
-        except ValueError:
-            payload = raw.decode("utf-8", "replace")
-        return response.status, payload
-
-    def _login(self) -> str:
-        s = self._ops.session.settings
-        credentials = base64.b64encode(f"{s.username}:{s.password}".encode()).decode()
-        status, payload = self._send(
-            "POST", "/session", None, {"Authorization": f"Basic {credentials}"}
-        )
-        if status == 401:
-            raise AuthenticationError(f"the vAPI endpoint of {s.address} refused {s.username!r}")
-        if status != 200 or not isinstance(payload, dict):
-            raise VSphereError(f"vAPI login at {s.address}: HTTP {status}: {payload}")
-        return str(payload["value"])
-
-    def call(self, method: str, path: str, body: Any = None, *, context: str) -> Any:
-        """One call; its "value". Logs in (again, if the session expired) as needed."""
-        for attempt in range(2):
-            with self._lock:
-                if self._token is None:
-                    self._token = self._login()
-                token = self._token
-            status, payload = self._send(method, path, body, {"vmware-api-session-id": token})
-            if status == 401 and attempt == 0:
-                with self._lock:
-                    if self._token == token:
-                        self._token = None
-                continue
-            break
-        if 200 <= status < 300:
-            return payload.get("value") if isinstance(payload, dict) else None
-        raise _rest_error(status, payload, context)
-
-    def close(self) -> None:
-        if self._token is not None:
-            with contextlib.suppress(ConnectError):
-                self._send("DELETE", "/session", None, {"vmware-api-session-id": self._token})
-            self._token = None
-
-
-def _rest_error(status: int, payload: Any, context: str) -> VSphereError:
-    kind = ""
-    message = ""
-    if isinstance(payload, dict):
-        value = payload.get("value") or {}
-        kind = str(
-            payload.get("type") or (value.get("type") if isinstance(value, dict) else "") or ""
-        )
-        messages = value.get("messages") if isinstance(value, dict) else None
-        if messages:
-            message = "; ".join(str(m.get("default_message", "")) for m in messages)
-    text = f"{context}: {message or kind or f'HTTP {status}'}"
-    if status == 404 or kind.endswith("not_found"):
-        return NotFoundError(text)
-    if status == 401:
-        return AuthenticationError(text)
-    if status == 403 or kind.endswith("unauthorized"):
-        return PermissionDeniedError(text)
-    if kind.endswith("already_exists") or kind.endswith("invalid_argument") or status == 400:
-        return InvalidInputError(text)
-    return VSphereError(text)
 
 
 class Tags:
@@ -141,7 +33,7 @@ class Tags:
 
     def __init__(self, ops: Ops) -> None:
         self._ops = ops
-        self._rest = RestClient(ops)
+        self._rest = RestClient(ops.session)
 
     # -- reading the catalog ---------------------------------------------------------------
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._base.vmomi import vim, vmodl
-from .._transport.faults import task_error
+from .._transport.faults import is_fault, task_error
 from .._transport.session import Session
-from ..errors import OperationTimeout, VSphereError
+from ..errors import NotFoundError, OperationTimeout, VSphereError
 from .follow import Batch, CollectorPool, apply_changes, follow, pyvmomi_waiter
 
 
@@ -177,8 +177,10 @@ class TaskEngine:
                             property_filter.DestroyPropertyFilter()
                 healthy = True
                 return
-            except vmodl.fault.ManagedObjectNotFound:
-                if self.session.generation == generation:
+            except NotFoundError as e:
+                if self.session.generation == generation or not is_fault(
+                    e, "ManagedObjectNotFound"
+                ):
                     raise  # the object itself is gone
                 # A new session: follow again from scratch, on a collector of the new one.
             except OperationTimeout:

@@ -1,9 +1,12 @@
-"""The one place where vSphere faults become this library's errors.
+"""How vSphere faults become this library's errors.
 
-    try:
-        vm.PowerOnVM_Task()
-    except vmodl.MethodFault as fault:
-        raise translate(fault, "power on 'web-07'") from fault
+    with describing("power on 'web-07'"):
+        vm.PowerOnVM_Task()          # a fault raises InvalidStateError("power on 'web-07': ...")
+
+Every SOAP answer passes through the transport (``soap.Transport.invoke``), and that is where
+a fault is translated: no call can forget it. Callers only say what they are doing
+(``describing``), for the message. Failed tasks (a fault in ``TaskInfo.error``, not raised)
+and the vAPI REST answers (tags) are translated by the functions here as well.
 
 The error class follows the fault's type (the most specific match in its class hierarchy);
 the message carries what the caller was doing, with which name, and vSphere's own sentence.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .._base.vmomi import vmodl
@@ -117,14 +121,52 @@ def task_error(fault: Any, context: str, task: Any = None) -> TaskError:
 
 
 def is_fault(value: Any, name: str) -> bool:
-    """Whether ``value`` is a vSphere fault of type ``name`` or a subtype of it."""
+    """Whether ``value`` is a vSphere fault of type ``name`` or a subtype of it, or one of
+    this library's errors translated from such a fault."""
+    if isinstance(value, VSphereError):
+        value = value.fault
     return isinstance(value, vmodl.MethodFault) and name in _hierarchy(value)
 
 
+# What the calls of this thread (or task) are doing, for the messages of their errors.
+_doing: ContextVar[str | None] = ContextVar("vmware_wrapper_doing", default=None)
+
+
 @contextmanager
-def translating(context: str, *, guest: bool = False) -> Iterator[None]:
-    """Turn any vSphere fault raised inside into this library's error, ``from`` the fault."""
+def describing(context: str) -> Iterator[None]:
+    """Name what the calls inside are doing ("power on 'web-07'"): a fault they meet becomes
+    an error whose message starts with it."""
+    token = _doing.set(context)
     try:
         yield
-    except vmodl.MethodFault as fault:
-        raise translate(fault, context, guest=guest) from fault
+    finally:
+        _doing.reset(token)
+
+
+def translate_answer(fault: Any, method: str, *, guest: bool = False) -> VSphereError:
+    """The error for a fault answered to a SOAP call: the transport's one translation."""
+    return translate(fault, _doing.get() or f"vSphere call {method}", guest=guest)
+
+
+def translate_rest(status: int, payload: Any, context: str) -> VSphereError:
+    """The error for a failed vAPI REST call: by HTTP status and the vAPI error type."""
+    kind = ""
+    message = ""
+    if isinstance(payload, dict):
+        value = payload.get("value") or {}
+        kind = str(
+            payload.get("type") or (value.get("type") if isinstance(value, dict) else "") or ""
+        )
+        messages = value.get("messages") if isinstance(value, dict) else None
+        if messages:
+            message = "; ".join(str(m.get("default_message", "")) for m in messages)
+    text = f"{context}: {message or kind or f'HTTP {status}'}"
+    if status == 404 or kind.endswith("not_found"):
+        return NotFoundError(text)
+    if status == 401:
+        return AuthenticationError(text)
+    if status == 403 or kind.endswith("unauthorized"):
+        return PermissionDeniedError(text)
+    if kind.endswith("already_exists") or kind.endswith("invalid_argument") or status == 400:
+        return InvalidInputError(text)
+    return VSphereError(text)

@@ -19,8 +19,11 @@ from typing import Any
 from xml.etree import ElementTree
 
 from .._base.vmomi import GetServiceVersions, SoapStubAdapter, versionIdMap, vim
-from ..errors import AuthenticationError, ConnectError, InvalidInputError
-from .soap import ResilientStub, RetryPolicy, Transport
+from ..errors import ConnectError, InvalidInputError
+from .faults import describing
+from .http import HttpConnector
+from .retry import RetryPolicy
+from .soap import ResilientStub, Transport
 from .tls import TLSPolicy, make_ssl_context
 
 
@@ -63,7 +66,14 @@ class Session:
         if settings.protocol == "https":
             self.ssl_context = make_ssl_context(settings.tls)
         self.transport = Transport(settings.retry, settings.address, logger)
-        version = self.transport.invoke(lambda: (200, self._negotiate_version()), "connect")
+        self.http = HttpConnector(
+            settings.protocol,
+            settings.host,
+            settings.port,
+            self.ssl_context,
+            settings.retry.request_timeout,
+        )
+        version = self.transport.invoke(lambda: (200, negotiate_version(self.http)), "connect")
         # pyVmomi's convention: a negative port means plain http.
         port = settings.port if settings.protocol == "https" else -settings.port
         soap_stub = SoapStubAdapter(
@@ -91,12 +101,8 @@ class Session:
 
     def _login(self) -> None:
         s = self.settings
-        try:
+        with describing(f"log in to {s.address} as {s.username!r}"):
             self.content.sessionManager.Login(s.username, s.password)
-        except vim.fault.InvalidLogin as e:
-            raise AuthenticationError(
-                f"{s.address} refused the credentials of {s.username!r}", fault=e
-            ) from e
         self.logger.debug("logged in to %s as %s", s.address, s.username)
 
     def _relogin(self) -> None:
@@ -105,22 +111,12 @@ class Session:
         raw = self.stub.soap_stub
         raw.cookie = ""
         manager = vim.SessionManager(self.content.sessionManager._moId, raw)
+        # A fault here (the password changed meanwhile) is translated by the transport, as
+        # the answer of the call that needed the new login.
         try:
             manager.Login(self.settings.username, self.settings.password)
-        except vim.fault.InvalidLogin as e:
-            raise AuthenticationError(
-                f"{self.settings.address} refused the credentials of "
-                f"{self.settings.username!r} when logging in again",
-                fault=e,
-            ) from e
         except (OSError, http.client.HTTPException) as e:
             raise ConnectError(f"lost {self.settings.address} while logging in again: {e}") from e
-
-    def _negotiate_version(self) -> str:
-        s = self.settings
-        return negotiate_version(
-            s.protocol, s.host, s.port, self.ssl_context, s.retry.request_timeout
-        )
 
     def close(self) -> None:
         """Log out; a session that is already gone is not an error."""
@@ -132,25 +128,15 @@ class Session:
         self.logger.debug("logged out of %s", self.settings.address)
 
 
-def negotiate_version(
-    protocol: str,
-    host: str,
-    port: int,
-    ssl_context: ssl.SSLContext | None,
-    timeout: float = 60.0,
-) -> str:
+def negotiate_version(connector: HttpConnector) -> str:
     """The newest API version that both pyVmomi and the server speak.
 
     This reads /sdk/vimServiceVersions.xml as pyVim's SmartStubAdapter does, but with our
     TLS context; SmartStubAdapter itself cannot speak plain http (it passes pyVmomi's
     negative "http" port on to the socket).
     """
-    address = f"{protocol}://{host}:{port}"
-    connection: http.client.HTTPConnection
-    if protocol == "https":
-        connection = http.client.HTTPSConnection(host, port, context=ssl_context, timeout=timeout)
-    else:
-        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    address = connector.address
+    connection = connector.connect()
     try:
         connection.request("GET", "/sdk/vimServiceVersions.xml")
         response = connection.getresponse()

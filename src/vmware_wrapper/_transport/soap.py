@@ -4,7 +4,7 @@
     stub = ResilientStub(soap_stub, transport)
     si = vim.ServiceInstance("ServiceInstance", stub)   # every call now has the policy
 
-What it does, in one place:
+What it does, in one place (the retry policy itself is in ``retry.py``):
 
 - NotAuthenticated (the session expired or was terminated): log in again, once for all the
   threads that noticed, and retry the call once. The server rejected the call, so retrying is
@@ -16,6 +16,8 @@ What it does, in one place:
   exponential backoff until ``retry_timeout`` has passed, then ConnectError.
 - No answer within ``request_timeout``: OperationTimeout (not retried: the server may be
   working on it). TLS failures: ConnectError at once.
+- A fault: this library's error for it (``faults.translate_answer``), raised ``from`` the fault.
+  Every SOAP answer comes through here, so no call can let a raw fault escape.
 """
 
 from __future__ import annotations
@@ -31,12 +33,12 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from .._base.vmomi import SoapResponseDeserializer, StubAdapterBase, vmodl
+from .._base.vmomi import SoapResponseDeserializer, StubAdapterBase, vim, vmodl
 from ..errors import ConnectError, OperationTimeout
-from .faults import is_fault
+from .faults import is_fault, translate_answer
+from .retry import Backoff, RetryPolicy
 
 # Errors that mean "this connection was already dead": the request never reached the server.
 # Over TLS, a connection the server closed while idle ends with an EOF of the TLS layer.
@@ -48,15 +50,13 @@ _STALE = (
     ConnectionResetError,
     ConnectionAbortedError,
 )
-_MAX_BACKOFF = 2.0
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How long to keep trying (seconds)."""
-
-    retry_timeout: float = 30.0  # an unreachable server, before ConnectError
-    request_timeout: float = 120.0  # one request's answer, before OperationTimeout
+# Guest requests go to these managers: their faults are guest errors (GuestOperationError).
+_GUEST_MANAGERS = (
+    vim.vm.guest.ProcessManager,
+    vim.vm.guest.FileManager,
+    vim.vm.guest.AuthManager,
+)
 
 
 class Transport:
@@ -71,11 +71,17 @@ class Transport:
         self.closing = False  # when closing, an unreachable server is not waited for
         self._login_lock = threading.Lock()
 
-    def invoke(self, send: Callable[[], tuple[int, Any]], what: str) -> Any:
-        """Run ``send`` (one attempt, returning HTTP status and result) under the policy."""
+    def invoke(self, send: Callable[[], tuple[int, Any]], what: str, *, guest: bool = False) -> Any:
+        """Run ``send`` (one attempt, returning HTTP status and result) under the policy; a
+        fault answered is raised as this library's error."""
+        try:
+            return self._invoke(send, what)
+        except vmodl.MethodFault as fault:
+            raise translate_answer(fault, what, guest=guest) from fault
+
+    def _invoke(self, send: Callable[[], tuple[int, Any]], what: str) -> Any:
         stale_retried = relogged = False
-        deadline: float | None = None
-        backoff = 0.1
+        backoff: Backoff | None = None
         while True:
             generation = self.generation
             try:
@@ -107,11 +113,10 @@ class Transport:
                     raise result
                 raise vmodl.fault.SystemError(msg=f"unexpected answer to {what}: {result!r}")
 
-            now = time.monotonic()
             if self.closing:
                 raise ConnectError(f"cannot reach {self.address} ({what}): {reason}") from reason
-            if deadline is None:
-                deadline = now + self.policy.retry_timeout
+            if backoff is None:
+                backoff = Backoff(time.monotonic() + self.policy.retry_timeout)
                 self.logger.warning(
                     "%s: %s unreachable (%s); retrying for up to %g s",
                     what,
@@ -119,13 +124,11 @@ class Transport:
                     reason,
                     self.policy.retry_timeout,
                 )
-            if now >= deadline:
+            if not backoff.pause():
                 raise ConnectError(
                     f"cannot reach {self.address} ({what}): {reason or type(reason).__name__}; "
                     f"gave up after {self.policy.retry_timeout:g} s"
                 ) from reason
-            time.sleep(min(backoff, deadline - now))
-            backoff = min(backoff * 2, _MAX_BACKOFF)
 
     def relogin(self, seen_generation: int) -> None:
         """Log in again, unless another thread already did since ``seen_generation``."""
@@ -148,7 +151,9 @@ class ResilientStub(StubAdapterBase):  # type: ignore[misc]  # pyVmomi's base is
 
     def InvokeMethod(self, mo: Any, info: Any, args: Any) -> Any:
         return self.transport.invoke(
-            lambda: self.soap_stub.InvokeMethod(mo, info, args, self), info.wsdlName
+            lambda: self.soap_stub.InvokeMethod(mo, info, args, self),
+            info.wsdlName,
+            guest=isinstance(mo, _GUEST_MANAGERS),
         )
 
     def DropConnections(self) -> None:

@@ -340,12 +340,15 @@ class Simulator:
         ``timeout``: seconds a call may go unanswered before it fails (None: no limit; plain
         pyVmomi has none, so a test of a hung server would hang with it)."""
         from .._base.vmomi import SoapStubAdapter, vim
+        from .._transport.http import HttpConnector
         from .._transport.session import negotiate_version
 
         context = None
         if self.tls:
             context = ssl.create_default_context(cafile=self.ca_file)
-        version = negotiate_version(self.protocol, self.host, self.port, context)
+        version = negotiate_version(
+            HttpConnector(self.protocol, self.host, self.port, context, timeout or 60.0)
+        )
         port = self.port if self.protocol == "https" else -self.port  # pyVmomi: < 0 is http
         stub = SoapStubAdapter(
             host=self.host,

@@ -1,0 +1,90 @@
+"""JSON over vCenter's vAPI REST endpoint (/rest/com/vmware/cis, the 6.5 API), logged in with
+the session's credentials and TLS settings, and logged in again when its token expires.
+
+    rest = RestClient(session)
+    rest.call("GET", "/tagging/tag", context="list tags")     # the answer's "value"
+
+Errors are translated like SOAP faults (``faults.translate_rest``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import http.client
+import json
+import threading
+from typing import Any
+
+from ..errors import AuthenticationError, ConnectError, VSphereError
+from .faults import translate_rest
+from .session import Session
+
+_BASE = "/rest/com/vmware/cis"
+
+
+class RestClient:
+    """JSON over the vAPI REST endpoint, logged in with the connection's credentials."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._token: str | None = None
+        self._lock = threading.Lock()
+
+    def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> tuple[int, Any]:
+        connection = self._session.http.connect()
+        try:
+            data = None if body is None else json.dumps(body).encode()
+            headers = {"Accept": "application/json", **headers}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+            connection.request(method, _BASE + path, body=data, headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+        except (OSError, http.client.HTTPException) as e:
+            raise ConnectError(
+                f"vAPI {method} {path} at {self._session.settings.address}: {e}"
+            ) from e
+        finally:
+            connection.close()
+        try:
+            payload = json.loads(raw) if raw else None
+        except ValueError:
+            payload = raw.decode("utf-8", "replace")
+        return response.status, payload
+
+    def _login(self) -> str:
+        s = self._session.settings
+        credentials = base64.b64encode(f"{s.username}:{s.password}".encode()).decode()
+        status, payload = self._send(
+            "POST", "/session", None, {"Authorization": f"Basic {credentials}"}
+        )
+        if status == 401:
+            raise AuthenticationError(f"the vAPI endpoint of {s.address} refused {s.username!r}")
+        if status != 200 or not isinstance(payload, dict):
+            raise VSphereError(f"vAPI login at {s.address}: HTTP {status}: {payload}")
+        return str(payload["value"])
+
+    def call(self, method: str, path: str, body: Any = None, *, context: str) -> Any:
+        """One call; its "value". Logs in (again, if the session expired) as needed."""
+        for attempt in range(2):
+            with self._lock:
+                if self._token is None:
+                    self._token = self._login()
+                token = self._token
+            status, payload = self._send(method, path, body, {"vmware-api-session-id": token})
+            if status == 401 and attempt == 0:
+                with self._lock:
+                    if self._token == token:
+                        self._token = None
+                continue
+            break
+        if 200 <= status < 300:
+            return payload.get("value") if isinstance(payload, dict) else None
+        raise translate_rest(status, payload, context)
+
+    def close(self) -> None:
+        if self._token is not None:
+            with contextlib.suppress(ConnectError):
+                self._send("DELETE", "/session", None, {"vmware-api-session-id": self._token})
+            self._token = None
