@@ -1,6 +1,6 @@
 """The package's layers depend in one direction only, and operations never on each other.
 
-    base (errors, _base) -> _transport -> _tasks -> _inventory -> _operations -> facade -> cli
+    base (errors, _base) -> _transport -> _tasks -> _inventory -> _operations -> _facade -> cli
 
 A module may import from its own layer or the layers before it. Operation modules share
 only ``context`` (what every operation receives) and ``checks`` (shared input checks). The
@@ -23,6 +23,7 @@ LAYERS = {
     "_tasks": 2,
     "_inventory": 3,
     "_operations": 4,
+    "_facade": 5,
     "_vsphere": 5,
     "__init__": 5,
     "cli": 6,

@@ -44,6 +44,20 @@ ADDITIONS = {
     "EventInfo",
     "BulkResult",
     "InventoryItem",
+    "Tags",
+    "BulkProgress",
+    "ProgressCallback",
+    # what parameters accept (see vmware_wrapper/_base/types.py)
+    "VMRef",
+    "HostRef",
+    "ClusterRef",
+    "DatacenterRef",
+    "DatastoreRef",
+    "NetworkRef",
+    "FolderRef",
+    "ResourcePoolRef",
+    "EntityRef",
+    "Selection",
 }
 
 

@@ -1,16 +1,55 @@
 """python-vmware-wrapper: VMware vSphere by name, fast, with pyVmomi's quirks handled.
 
-from vmware_wrapper import VSphere
-with VSphere.from_env() as vs: ...
+    from vmware_wrapper import VSphere
+    with VSphere.from_env() as vs:
+        vs.power_on("web-07", wait_for_tools=True)
+
+The package's layers, each a folder, each importing only from those before it:
+``_base`` (names, value types) -> ``_transport`` (TLS, session, SOAP policy, retries, fault
+translation, REST) -> ``_tasks`` (following the server, task waits, handles) ->
+``_inventory`` (tree, live index, resolver) -> ``_operations`` (one module per concern) ->
+``_facade`` and ``VSphere`` (the public page) -> ``cli`` (``vmw``).
+
+Threads the library starts (each ended by ``VSphere.close()`` at the latest):
+
+- the inventory watch (``vmware_wrapper-inventory``), one per connection unless
+  ``watch_inventory=False``: follows the server's changes (``_inventory/index.py``);
+- a confirmation timer, now and then: reads objects again that were looked up directly
+  but not yet reported by the watch (``_inventory/index.py``);
+- two readers (``vmware_wrapper-read``), started on first need: read a VM's state while its
+  name is being confirmed (``_operations/context.py``);
+- a bulk run's pool (``vmware_wrapper-bulk``, ``concurrency`` threads) and its task watch
+  (``vmware_wrapper-bulk-watch``), for the length of one ``bulk()`` call
+  (``_operations/bulk.py``);
+- a guest reboot's own thread, from its start until the guest is back
+  (``_tasks/handles.py``, BackgroundHandle).
+
+Nothing else runs in the background: waits for tasks and conditions happen in the calling
+thread, and no constructor other than ``VSphere()`` itself (which connects and logs in)
+makes a round trip.
 """
 
 from ._base.customization import LinuxCustomization, WindowsCustomization
 from ._base.models import InventoryItem, SnapshotInfo, VMInfo
 from ._base.names import to_ascii
-from ._operations.bulk import BulkResult
+from ._base.types import (
+    ClusterRef,
+    DatacenterRef,
+    DatastoreRef,
+    EntityRef,
+    FolderRef,
+    HostRef,
+    NetworkRef,
+    ResourcePoolRef,
+    Selection,
+    VMRef,
+)
+from ._operations.bulk import BulkProgress, BulkResult
 from ._operations.events import EventInfo
 from ._operations.guest import Guest, GuestProcess, GuestResult
-from ._tasks.engine import Handle, TaskHandle, TaskProgress
+from ._operations.tags import Tags
+from ._tasks.engine import ProgressCallback, TaskProgress
+from ._tasks.handles import Handle, TaskHandle
 from ._vsphere import VSphere
 from .errors import (
     AmbiguousNameError,
@@ -32,27 +71,40 @@ __version__ = "0.1.0"
 __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
+    "BulkProgress",
     "BulkResult",
+    "ClusterRef",
     "ConnectError",
+    "DatacenterRef",
+    "DatastoreRef",
+    "EntityRef",
     "EventInfo",
+    "FolderRef",
     "Guest",
     "GuestAuthenticationError",
     "GuestOperationError",
     "GuestProcess",
     "GuestResult",
     "Handle",
+    "HostRef",
     "InvalidInputError",
     "InvalidStateError",
     "InventoryItem",
     "LinuxCustomization",
+    "NetworkRef",
     "NotFoundError",
     "OperationTimeout",
     "PermissionDeniedError",
+    "ProgressCallback",
+    "ResourcePoolRef",
+    "Selection",
     "SnapshotInfo",
+    "Tags",
     "TaskError",
     "TaskHandle",
     "TaskProgress",
     "VMInfo",
+    "VMRef",
     "VSphere",
     "VSphereError",
     "WindowsCustomization",

@@ -27,8 +27,8 @@ from typing import Any
 from .._base.names import is_glob
 from .._base.vmomi import ManagedObject, vim, vmodl
 from .._inventory.tree import KINDS
-from .._tasks.engine import Handle, TaskHandle
 from .._tasks.follow import Batch, follow, pyvmomi_waiter
+from .._tasks.handles import Handle, TaskHandle
 from .._transport.faults import is_fault
 from ..errors import InvalidInputError, OperationTimeout
 from .checks import positive_int
@@ -49,21 +49,6 @@ class BulkResult:
 
 
 BulkProgress = Callable[[int, int, BulkResult], None]
-
-# Operations whose first step reads a VM's state (PREFETCH_PATHS): a bulk run reads it
-# ahead for many VMs in one call.
-READS_VM_STATE_FIRST = frozenset(
-    {
-        "power_on",
-        "power_off",
-        "shutdown",
-        "reboot",
-        "reset",
-        "suspend",
-        "destroy_vm",
-        "create_snapshot",
-    }
-)
 
 # Seconds a watch waits on the server per call; close() cancels a wait, so this only bounds
 # how long a lost connection goes unnoticed.
@@ -321,11 +306,16 @@ def run(
             future = pool.submit(fn, *args)
             future.add_done_callback(lambda f: events.put((kind, t, f)))
 
-        def wait_on_pool(t: _Target, handle: Handle) -> None:
+        def wait_on_pool(t: _Target, handle: Handle[Any]) -> None:
             # What follows a task (tools waits, refreshes) or an operation without a task
             # (a guest shutdown) is waited for on the pool.
             left = None if t.deadline is None else max(t.deadline - time.monotonic(), 0.001)
             submit("waited", t, handle.wait, left)
+
+        def follow_alone(t: _Target) -> None:
+            if t.handle is not None:
+                watch.forget(t.handle.id)
+                wait_on_pool(t, t.handle)
 
         def on_started(t: _Target, future: concurrent.futures.Future[Any]) -> TaskHandle | None:
             try:
@@ -377,12 +367,11 @@ def run(
                         batch.append(events.get_nowait())
                 except queue.Empty:
                     pass
-                new_tasks: list[Any] = []
+                new_tasks: list[_Target] = []
                 for kind, t, payload in batch:
                     if kind == "started":
-                        handle = on_started(t, payload)
-                        if handle is not None:
-                            new_tasks.append(handle.task)
+                        if on_started(t, payload) is not None:
+                            new_tasks.append(t)
                     elif kind == "waited":
                         try:
                             value = payload.result()
@@ -396,10 +385,20 @@ def run(
                                 done.handle.known(info)
                                 wait_on_pool(done, done.handle)
                     elif kind == "watch failed":
+                        # The tasks are fine, only the shared watch is not: each is followed
+                        # on its own (the task engine), and its result is its task's.
+                        ops.logger.debug("bulk: the task watch failed: %s", payload)
                         for moid in list(running):
-                            failure(running.pop(moid), payload)
+                            follow_alone(running.pop(moid))
                 if new_tasks:
-                    watch.add(new_tasks)
+                    try:
+                        watch.add([t.handle.task for t in new_tasks if t.handle is not None])
+                    except Exception as e:  # as when the watch fails: followed one by one
+                        ops.logger.debug("bulk: adding tasks to the watch failed: %s", e)
+                        for t in new_tasks:
+                            if t.handle is not None and t.handle.id in running:
+                                del running[t.handle.id]
+                                follow_alone(t)
                 now = time.monotonic()
                 for moid, t in list(running.items()):
                     if t.deadline is not None and now >= t.deadline:
@@ -417,15 +416,6 @@ def summary(results: list[BulkResult]) -> str:
     return f"{len(results) - len(failed)} of {len(results)} done" + (
         f", {len(failed)} failed" if failed else ""
     )
-
-
-def acts_on_vms(method: Any) -> bool:
-    """An operation whose target is a VM (its first parameter is ``vm``)."""
-    try:
-        parameters = list(inspect.signature(method).parameters)
-    except (TypeError, ValueError):
-        return False
-    return bool(parameters) and parameters[0] == "vm"
 
 
 def check_operation(name: str, method: Any) -> None:

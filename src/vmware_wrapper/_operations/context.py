@@ -13,13 +13,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from .._base.vmomi import vmodl
 from .._inventory.index import InventoryIndex
 from .._inventory.resolver import Resolver
 from .._inventory.tree import KINDS, Entry, Kind
-from .._tasks.engine import CompletedHandle, TaskEngine
+from .._tasks.engine import TaskEngine
+from .._tasks.handles import CompletedHandle
 from .._transport.faults import describing
 from .._transport.retrieve import ObjectSource, Ref, retrieve
 from .._transport.retry import is_transient_guest_fault, retry_transient
@@ -34,6 +36,32 @@ PREFETCH_PATHS = ("runtime.powerState", "config.template", "guest.toolsRunningSt
 _SIMPLE_PATHS = frozenset(PREFETCH_PATHS)  # read() asks for these without pyVmomi
 # Older values are read again: a state check should be about as fresh as a read of its own.
 PREFETCH_FRESH = 2.0
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class VMOperation:
+    """What a bulk run learns from an operation on one VM (its ``vm`` parameter): the names
+    of many targets are confirmed at once, and, when ``reads_state``, the state it reads
+    first (PREFETCH_PATHS) is read for many VMs in one call."""
+
+    reads_state: bool
+
+
+def vm_operation(*, reads_state: bool = False) -> Callable[[F], F]:
+    """Declare an operation function as acting on one VM (see VMOperation)."""
+
+    def mark(function: F) -> F:
+        function.vm_operation = VMOperation(reads_state)  # type: ignore[attr-defined]
+        return function
+
+    return mark
+
+
+def vm_operation_of(function: Any) -> VMOperation | None:
+    return getattr(function, "vm_operation", None)
 
 
 class Ops:
@@ -53,10 +81,19 @@ class Ops:
         self._prefetched: dict[str, tuple[float, dict[str, Any]]] = {}
         self._prefetch_lock = threading.Lock()
         self._reader_pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._once: dict[str, Any] = {}
+        self._once_lock = threading.Lock()
 
     @property
     def content(self) -> Any:
         return self.session.content
+
+    def once(self, key: str, make: Callable[[], T]) -> T:
+        """What ``make()`` returns, made once per connection (tables that do not change)."""
+        with self._once_lock:
+            if key not in self._once:
+                self._once[key] = make()
+            return cast(T, self._once[key])
 
     # -- naming ----------------------------------------------------------------------------
 

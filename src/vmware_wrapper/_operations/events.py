@@ -6,10 +6,11 @@ vs.events("web-07", types=["VmPoweredOnEvent"], limit=20)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .._base.names import unescape_name
+from .._base.times import iso_utc, utc
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS
 from .._transport.faults import describing
@@ -32,14 +33,6 @@ class EventInfo:
     key: int
 
 
-def _utc(value: datetime) -> datetime:
-    return (
-        value.replace(tzinfo=timezone.utc)
-        if value.tzinfo is None
-        else value.astimezone(timezone.utc)
-    )
-
-
 def _record(event: Any) -> EventInfo:
     kind = str(type(event)._wsdlName)
     if kind in ("EventEx", "ExtendedEvent") and getattr(event, "eventTypeId", None):
@@ -51,7 +44,7 @@ def _record(event: Any) -> EventInfo:
             subject = unescape_name(value.name)
             break
     return EventInfo(
-        time=_utc(event.createdTime).isoformat(),
+        time=iso_utc(event.createdTime),
         type=kind,
         message=str(event.fullFormattedMessage or ""),
         user=str(event.userName or ""),
@@ -62,11 +55,11 @@ def _record(event: Any) -> EventInfo:
 
 def events(
     ops: Ops,
-    obj: Any = None,
     *,
-    since: datetime | None = None,
-    types: list[str] | tuple[str, ...] | None = None,
-    limit: int = 100,
+    obj: Any,
+    since: datetime | None,
+    types: list[str] | tuple[str, ...] | None,
+    limit: int,
 ) -> list[EventInfo]:
     limit = positive_int("limit", limit)
     if since is not None and not isinstance(since, datetime):
@@ -85,7 +78,7 @@ def events(
         spec.entity = vim.event.EventFilterSpec.ByEntity(entity=target, recursion="all")
         description = f"read the events of {ops.name(entry)}"
     if since is not None:
-        spec.time = vim.event.EventFilterSpec.ByTime(beginTime=_utc(since))
+        spec.time = vim.event.EventFilterSpec.ByTime(beginTime=utc(since))
     if types:
         spec.eventTypeId = list(types)
     manager = ops.content.eventManager
@@ -108,7 +101,7 @@ def events(
         (_record(e) for e in found.values()), key=lambda r: (r.time, r.key), reverse=True
     )
     if since is not None:  # servers that ignore the time filter
-        start = _utc(since).isoformat()
+        start = iso_utc(since)
         records = [r for r in records if r.time >= start]
     if types:  # servers that ignore the type filter
         wanted = set(types)

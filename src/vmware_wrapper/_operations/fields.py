@@ -12,16 +12,14 @@ from .._base.vmomi import vim
 from .._inventory.tree import KINDS
 from .._transport.faults import describing
 from ..errors import InvalidInputError
-from .context import Ops
+from .context import Ops, vm_operation
 
 
 def _field_defs(ops: Ops) -> list[Any]:
     return list(ops.content.customFieldsManager.field or [])
 
 
-def set_custom_field(
-    ops: Ops, obj: Any, field: str, value: str, *, wait: bool = True, timeout: float | None = None
-) -> Any:
+def set_custom_field(ops: Ops, *, obj: Any, field: str, value: str) -> None:
     if not isinstance(field, str) or not field.strip():
         raise InvalidInputError(f"field {field!r}: a non-empty string")
     if not isinstance(value, str):
@@ -43,10 +41,10 @@ def set_custom_field(
             key = manager.AddCustomFieldDef(name=field, moType=type(target)).key
             ops.logger.info("custom field %r defined", field)
         manager.SetField(entity=target, key=key, value=value)
-    return ops.done(description, wait)
+    ops.logger.info("%s", description)
 
 
-def get_custom_fields(ops: Ops, obj: Any) -> dict[str, str]:
+def get_custom_fields(ops: Ops, *, obj: Any) -> dict[str, str]:
     entry, target = ops.resolve(KINDS["entity"], obj)
     values = ops.read(target, ["customValue"], f"read the custom fields of {ops.name(entry)}")
     with describing("read the custom field definitions"):
@@ -57,9 +55,8 @@ def get_custom_fields(ops: Ops, obj: Any) -> dict[str, str]:
     }
 
 
-def set_notes(
-    ops: Ops, vm: Any, text: str, *, wait: bool = True, timeout: float | None = None
-) -> Any:
+@vm_operation()
+def set_notes(ops: Ops, *, vm: Any, text: str, wait: bool, timeout: float | None) -> Any:
     if not isinstance(text, str):
         raise InvalidInputError(f"notes {text!r}: a string")
     entry, obj = ops.vm(vm, confirm=True)
@@ -69,7 +66,7 @@ def set_notes(
     )
 
 
-def get_notes(ops: Ops, vm: Any) -> str:
+def get_notes(ops: Ops, *, vm: Any) -> str:
     entry, obj = ops.vm(vm)
     values = ops.read(obj, ["config.annotation"], f"read the notes of {ops.name(entry)}")
     return str(values["config.annotation"] or "")

@@ -19,16 +19,16 @@ import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timezone
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from .._base.times import iso_utc
 from .._base.vmomi import vim
 from .._inventory.tree import Entry
 from .._transport.faults import describing
 from .._transport.retry import is_transient_guest_fault, retry_transient
 from ..errors import GuestOperationError, InvalidInputError, OperationTimeout
-from .checks import check_timeout, deadline_of
+from .checks import deadline_of
 from .context import Ops
 
 T = TypeVar("T")
@@ -61,14 +61,6 @@ class GuestProcess:
     started: str  # ISO 8601, UTC
     ended: str | None
     exit_code: int | None
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return str(value.isoformat())
 
 
 class Guest:
@@ -104,6 +96,7 @@ class Guest:
 
     @property
     def name(self) -> str:
+        """The VM, as messages name it ('web-07')."""
         return self._ops.name(self._entry)
 
     @property
@@ -227,7 +220,6 @@ class Guest:
             isinstance(k, str) and isinstance(v, str) for k, v in env.items()
         ):
             raise InvalidInputError("env: a dict of strings")
-        check_timeout(timeout)
         deadline = deadline_of(timeout)
         description = f"run {program!r} in {self.name}"
         self._ensure_ready(deadline)
@@ -302,8 +294,8 @@ class Guest:
                 name=str(p.name),
                 owner=str(p.owner),
                 command=str(p.cmdLine),
-                started=_iso(p.startTime) or "",
-                ended=_iso(p.endTime),
+                started=iso_utc(p.startTime) if p.startTime else "",
+                ended=iso_utc(p.endTime) if p.endTime else None,
                 exit_code=int(p.exitCode)
                 if p.endTime is not None and p.exitCode is not None
                 else None,
@@ -401,6 +393,7 @@ class Guest:
             connection.close()
 
     def mkdir(self, path: str, *, parents: bool = True) -> None:
+        """Make a directory in the guest (with its parents, unless ``parents=False``)."""
         _check_text("path", path)
         self._call(
             f"make directory {path!r} in {self.name}",
@@ -408,6 +401,7 @@ class Guest:
         )
 
     def rmdir(self, path: str, *, recursive: bool = False) -> None:
+        """Remove a directory in the guest (with what it holds when ``recursive``)."""
         _check_text("path", path)
         self._call(
             f"remove directory {path!r} in {self.name}",
@@ -415,6 +409,7 @@ class Guest:
         )
 
     def remove(self, path: str) -> None:
+        """Remove a file in the guest."""
         _check_text("path", path)
         self._call(
             f"remove {path!r} in {self.name}",

@@ -16,7 +16,7 @@ from .._base.vmomi import vim
 from .._inventory.tree import KINDS
 from ..errors import InvalidInputError, InvalidStateError, NotFoundError
 from .checks import OFF, check_memory, positive_int, positive_number
-from .context import Ops
+from .context import Ops, vm_operation
 
 ADAPTERS = {
     "vmxnet3": "VirtualVmxnet3",
@@ -58,19 +58,20 @@ def network_backing(ops: Ops, network: Any, context: str) -> tuple[Any, str]:
     return backing, entry.display_name
 
 
+@vm_operation()
 def reconfigure_vm(
     ops: Ops,
-    vm: Any,
     *,
-    cpus: int | None = None,
-    memory_mb: int | None = None,
-    cores_per_socket: int | None = None,
-    disk_gb: float | dict[str, float] | None = None,
-    network: Any = None,
-    cpu_hot_add: bool | None = None,
-    memory_hot_add: bool | None = None,
-    wait: bool = True,
-    timeout: float | None = None,
+    vm: Any,
+    cpus: int | None,
+    memory_mb: int | None,
+    cores_per_socket: int | None,
+    disk_gb: float | dict[str, float] | None,
+    network: Any,
+    cpu_hot_add: bool | None,
+    memory_hot_add: bool | None,
+    wait: bool,
+    timeout: float | None,
 ) -> Any:
     if cpus is not None:
         positive_int("cpus", cpus)
@@ -225,15 +226,16 @@ def _move_nic(ops: Ops, name: str, devices: list[Any], network: Any, changes: li
     )
 
 
+@vm_operation()
 def add_disk(
     ops: Ops,
+    *,
     vm: Any,
     size_gb: float,
-    *,
-    thin: bool = True,
-    datastore: Any = None,
-    wait: bool = True,
-    timeout: float | None = None,
+    thin: bool,
+    datastore: Any,
+    wait: bool,
+    timeout: float | None,
 ) -> Any:
     gb = positive_number("size_gb", size_gb)
     if not isinstance(thin, bool):
@@ -282,14 +284,9 @@ def _free_scsi_slot(name: str, devices: list[Any]) -> tuple[Any, int]:
     raise InvalidStateError(f"add a disk to {name}: no free slot on its SCSI controllers")
 
 
+@vm_operation()
 def add_nic(
-    ops: Ops,
-    vm: Any,
-    network: Any,
-    *,
-    adapter: str = "vmxnet3",
-    wait: bool = True,
-    timeout: float | None = None,
+    ops: Ops, *, vm: Any, network: Any, adapter: str, wait: bool, timeout: float | None
 ) -> Any:
     if adapter not in ADAPTERS:
         raise InvalidInputError(f"adapter={adapter!r}: one of {', '.join(ADAPTERS)}")

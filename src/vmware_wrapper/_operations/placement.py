@@ -23,10 +23,10 @@ from .checks import (
     check_timeout,
     datacenter_of,
 )
-from .context import Ops
+from .context import Ops, vm_operation
 
 
-def create_folder(ops: Ops, path: str, *, wait: bool = True, timeout: float | None = None) -> Any:
+def create_folder(ops: Ops, *, path: str, wait: bool, timeout: float | None) -> Any:
     """The folder at ``path`` ("/DC1/vm/a/b"), made with any missing parents."""
     check_timeout(timeout)
     if not isinstance(path, str) or len(split_path(path)) < 3:
@@ -87,9 +87,7 @@ def _existing_child_folder(ops: Ops, parent: Any, name: str, description: str) -
     raise NotFoundError(f"{description}: {name!r} exists, yet is not among the folder's children")
 
 
-def move(
-    ops: Ops, objs: Any, folder: Any, *, wait: bool = True, timeout: float | None = None
-) -> Any:
+def move(ops: Ops, *, objs: Any, folder: Any, wait: bool, timeout: float | None) -> Any:
     """Move one object or a list of them into a folder (one task)."""
     items = list(objs) if isinstance(objs, (list, tuple)) else [objs]
     if not items:
@@ -117,9 +115,7 @@ def move(
     )
 
 
-def rename(
-    ops: Ops, obj: Any, new_name: str, *, wait: bool = True, timeout: float | None = None
-) -> Any:
+def rename(ops: Ops, *, obj: Any, new_name: str, wait: bool, timeout: float | None) -> Any:
     check_name(new_name, "new name")
     entry, target = ops.resolve(KINDS["entity"], obj, confirm=True)
     description = f"rename {ops.name(entry)} to {new_name!r}"
@@ -133,7 +129,8 @@ def rename(
     return ops.run(lambda: target.Rename_Task(escape_name(new_name)), description, wait, timeout)
 
 
-def mark_as_template(ops: Ops, vm: Any, *, wait: bool = True, timeout: float | None = None) -> Any:
+@vm_operation()
+def mark_as_template(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
     description = f"mark {name} as a template"
@@ -150,14 +147,9 @@ def mark_as_template(ops: Ops, vm: Any, *, wait: bool = True, timeout: float | N
     return ops.done(description, wait)
 
 
+@vm_operation()
 def mark_as_vm(
-    ops: Ops,
-    vm: Any,
-    resource_pool: Any = None,
-    host: Any = None,
-    *,
-    wait: bool = True,
-    timeout: float | None = None,
+    ops: Ops, *, vm: Any, resource_pool: Any, host: Any, wait: bool, timeout: float | None
 ) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
@@ -182,15 +174,16 @@ def mark_as_vm(
     return ops.done(description, wait)
 
 
+@vm_operation()
 def relocate_vm(
     ops: Ops,
-    vm: Any,
     *,
-    host: Any = None,
-    datastore: Any = None,
-    resource_pool: Any = None,
-    wait: bool = True,
-    timeout: float | None = None,
+    vm: Any,
+    host: Any,
+    datastore: Any,
+    resource_pool: Any,
+    wait: bool,
+    timeout: float | None,
 ) -> Any:
     if host is None and datastore is None and resource_pool is None:
         raise InvalidInputError("relocate to what: give a host, a datastore or a resource_pool")

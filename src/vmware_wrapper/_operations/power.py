@@ -14,15 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 from .._inventory.tree import Entry
-from .._tasks.engine import BackgroundHandle, ConditionHandle
+from .._tasks.handles import BackgroundHandle, ConditionHandle
 from ..errors import InvalidInputError, InvalidStateError, OperationTimeout
 from .checks import OFF, ON, SUSPENDED, deadline_of, remaining
-from .context import Ops
+from .context import Ops, vm_operation
 
 TOOLS_RUNNING = "guestToolsRunning"
 
 
-def power_state(ops: Ops, vm: Any) -> str:
+def power_state(ops: Ops, *, vm: Any) -> str:
     entry, obj = ops.vm(vm)
     return str(_state(ops, entry, obj))
 
@@ -40,7 +40,8 @@ def _read(ops: Ops, entry: Entry, obj: Any) -> dict[str, Any]:
     )
 
 
-def power_on(ops: Ops, vm: Any, *, wait_for_tools: bool, wait: bool, timeout: float | None) -> Any:
+@vm_operation(reads_state=True)
+def power_on(ops: Ops, *, vm: Any, wait_for_tools: bool, wait: bool, timeout: float | None) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
     state = _read(ops, entry, obj)
@@ -64,7 +65,8 @@ def power_on(ops: Ops, vm: Any, *, wait_for_tools: bool, wait: bool, timeout: fl
     return ops.run(obj.PowerOnVM_Task, f"power on {name}", wait, timeout, on_done=tools)
 
 
-def power_off(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
+@vm_operation(reads_state=True)
+def power_off(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
     """Hard power off (suspended VMs too)."""
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
@@ -73,7 +75,8 @@ def power_off(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
     return ops.run(obj.PowerOffVM_Task, f"power off {name}", wait, timeout)
 
 
-def reset(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
+@vm_operation(reads_state=True)
+def reset(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
     state = _state(ops, entry, obj)
@@ -82,7 +85,8 @@ def reset(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
     return ops.run(obj.ResetVM_Task, f"reset {name}", wait, timeout)
 
 
-def suspend(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
+@vm_operation(reads_state=True)
+def suspend(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
     state = _state(ops, entry, obj)
@@ -93,8 +97,9 @@ def suspend(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
     return ops.run(obj.SuspendVM_Task, f"suspend {name}", wait, timeout)
 
 
+@vm_operation(reads_state=True)
 def shutdown(
-    ops: Ops, vm: Any, *, force_after: float | None, wait: bool, timeout: float | None
+    ops: Ops, *, vm: Any, force_after: float | None, wait: bool, timeout: float | None
 ) -> Any:
     """Ask the guest to shut down; wait until the VM is off. After ``force_after`` seconds
     without that, power it off hard."""
@@ -142,7 +147,8 @@ def shutdown(
     return handle.wait(remaining(start_deadline)) if wait else handle
 
 
-def reboot(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
+@vm_operation(reads_state=True)
+def reboot(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
     """Ask the guest to reboot; wait until its tools have stopped and run again."""
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
@@ -194,7 +200,7 @@ def _tools_running(values: dict[str, Any]) -> bool:
     return bool(values.get("guest.toolsRunningStatus") == TOOLS_RUNNING)
 
 
-def wait_for_tools(ops: Ops, vm: Any, *, timeout: float | None) -> None:
+def wait_for_tools(ops: Ops, *, vm: Any, timeout: float | None) -> None:
     entry, obj = ops.vm(vm)
     _wait_for_tools(ops, entry, obj, deadline_of(timeout))
 

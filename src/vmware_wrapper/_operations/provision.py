@@ -32,26 +32,26 @@ from .checks import (
     remaining,
     same_datacenter,
 )
-from .context import Ops
+from .context import Ops, vm_operation
 
 
 def clone_vm(
     ops: Ops,
+    *,
     source: Any,
     name: str,
-    *,
-    folder: Any = None,
-    host: Any = None,
-    cluster: Any = None,
-    resource_pool: Any = None,
-    datastore: Any = None,
-    power_on: bool = False,
-    template: bool = False,
-    cpus: int | None = None,
-    memory_mb: int | None = None,
-    customization: LinuxCustomization | WindowsCustomization | None = None,
-    wait: bool = True,
-    timeout: float | None = None,
+    folder: Any,
+    host: Any,
+    cluster: Any,
+    resource_pool: Any,
+    datastore: Any,
+    power_on: bool,
+    template: bool,
+    cpus: int | None,
+    memory_mb: int | None,
+    customization: LinuxCustomization | WindowsCustomization | None,
+    wait: bool,
+    timeout: float | None,
 ) -> Any:
     check_name(name, "clone name")
     check_timeout(timeout)
@@ -182,8 +182,9 @@ def clone_vm(
     )
 
 
+@vm_operation(reads_state=True)
 def destroy_vm(
-    ops: Ops, vm: Any, *, allow_template: bool, wait: bool, timeout: float | None
+    ops: Ops, *, vm: Any, allow_template: bool, wait: bool, timeout: float | None
 ) -> Any:
     """Power off (hard) if needed, then destroy. Templates only with allow_template=True."""
     entry, obj = ops.vm(vm, confirm=True)

@@ -9,14 +9,14 @@ A snapshot is named by its name when that is unique within the VM, else by its p
 
 from __future__ import annotations
 
-from datetime import timezone
 from typing import Any
 
 from .._base.models import SnapshotInfo
 from .._base.names import escape_name, split_path, unescape_name
+from .._base.times import iso_utc
 from ..errors import AmbiguousNameError, InvalidInputError, InvalidStateError, NotFoundError
 from .checks import check_name
-from .context import Ops
+from .context import Ops, vm_operation
 
 
 def _tree(ops: Ops, obj: Any, context: str) -> tuple[list[tuple[str, Any]], Any]:
@@ -42,14 +42,11 @@ def _tree(ops: Ops, obj: Any, context: str) -> tuple[list[tuple[str, Any]], Any]
 
 
 def _info(path: str, tree: Any, current: Any) -> SnapshotInfo:
-    created = tree.createTime
-    if created.tzinfo is not None:
-        created = created.astimezone(timezone.utc)
     return SnapshotInfo(
         name=unescape_name(tree.name),
         path=path,
         description=tree.description or "",
-        created=created.isoformat(),
+        created=iso_utc(tree.createTime),
         is_current=current is not None and tree.snapshot._moId == current._moId,
         moid=tree.snapshot._moId,
         power_state=str(tree.state),
@@ -57,7 +54,7 @@ def _info(path: str, tree: Any, current: Any) -> SnapshotInfo:
     )
 
 
-def list_snapshots(ops: Ops, vm: Any) -> list[SnapshotInfo]:
+def list_snapshots(ops: Ops, *, vm: Any) -> list[SnapshotInfo]:
     entry, obj = ops.vm(vm)
     trees, current = _tree(ops, obj, f"list the snapshots of {ops.name(entry)}")
     return [_info(path, tree, current) for path, tree in trees]
@@ -90,16 +87,17 @@ def _find(ops: Ops, obj: Any, name: str, snapshot: Any, context: str) -> tuple[s
     raise NotFoundError(f"{context}: {name} has no snapshot {snapshot!r}; it has {names}")
 
 
+@vm_operation(reads_state=True)
 def create_snapshot(
     ops: Ops,
+    *,
     vm: Any,
     name: str,
-    *,
-    description: str = "",
-    memory: bool = False,
-    quiesce: bool = False,
-    wait: bool = True,
-    timeout: float | None = None,
+    description: str,
+    memory: bool,
+    quiesce: bool,
+    wait: bool,
+    timeout: float | None,
 ) -> Any:
     check_name(name, "snapshot name")
     if not isinstance(description, str):
@@ -129,8 +127,9 @@ def create_snapshot(
     )
 
 
+@vm_operation()
 def revert_to_snapshot(
-    ops: Ops, vm: Any, snapshot: Any = None, *, wait: bool = True, timeout: float | None = None
+    ops: Ops, *, vm: Any, snapshot: Any, wait: bool, timeout: float | None
 ) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
@@ -145,14 +144,9 @@ def revert_to_snapshot(
     return ops.run(lambda: tree.snapshot.RevertToSnapshot_Task(), context, wait, timeout)
 
 
+@vm_operation()
 def remove_snapshot(
-    ops: Ops,
-    vm: Any,
-    snapshot: Any,
-    *,
-    children: bool = False,
-    wait: bool = True,
-    timeout: float | None = None,
+    ops: Ops, *, vm: Any, snapshot: Any, children: bool, wait: bool, timeout: float | None
 ) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
@@ -163,9 +157,8 @@ def remove_snapshot(
     )
 
 
-def remove_all_snapshots(
-    ops: Ops, vm: Any, *, wait: bool = True, timeout: float | None = None
-) -> Any:
+@vm_operation()
+def remove_all_snapshots(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
     context = f"remove all snapshots of {name}"

@@ -10,10 +10,10 @@ them.
 
 from __future__ import annotations
 
-from datetime import timezone
 from typing import Any
 
 from .._base.names import close_matches
+from .._base.times import iso_utc
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS
 from .._transport.faults import describing
@@ -25,30 +25,19 @@ _REALTIME_INTERVAL = 20  # seconds: the real-time interval of hosts and VMs
 _MAX_REALTIME_SAMPLES = 180  # one hour of real-time samples
 
 
-class Counters:
-    """The performance manager's counter table, read once per connection."""
+def _counters(ops: Ops) -> dict[str, Any]:
+    """The performance manager's counter table by metric name, read once per connection."""
 
-    def __init__(self, ops: Ops) -> None:
-        self._ops = ops
-        self._by_name: dict[str, Any] | None = None
+    def read() -> dict[str, Any]:
+        with describing("read the performance counters"):
+            counters = ops.content.perfManager.perfCounter or []
+        return {f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}": c for c in counters}
 
-    def by_name(self) -> dict[str, Any]:
-        if self._by_name is None:
-            with describing("read the performance counters"):
-                counters = self._ops.content.perfManager.perfCounter or []
-            self._by_name = {
-                f"{c.groupInfo.key}.{c.nameInfo.key}.{c.rollupType}": c for c in counters
-            }
-        return self._by_name
+    return ops.once("performance counters", read)
 
 
 def stats(
-    ops: Ops,
-    counters: Counters,
-    obj: Any,
-    metrics: tuple[str, ...] | list[str] = ("cpu.usage.average", "mem.usage.average"),
-    *,
-    samples: int = 10,
+    ops: Ops, *, obj: Any, metrics: tuple[str, ...] | list[str], samples: int
 ) -> dict[str, list[tuple[str, float]]]:
     if isinstance(metrics, str):
         metrics = [metrics]
@@ -62,7 +51,7 @@ def stats(
         raise InvalidInputError(
             f"{ops.name(entry)} is a {entry.type}: real-time statistics are for VMs and hosts"
         )
-    table = counters.by_name()
+    table = _counters(ops)
     chosen = {}
     for name in metrics:
         if name not in table:
@@ -80,7 +69,7 @@ def stats(
         results = ops.content.perfManager.QueryPerf(querySpec=[spec]) or []
     out: dict[str, list[tuple[str, float]]] = {name: [] for name, _ in chosen.values()}
     for result in results:
-        times = [_iso(s.timestamp) for s in result.sampleInfo or []]
+        times = [iso_utc(s.timestamp) for s in result.sampleInfo or []]
         for series in result.value or []:
             if series.id.counterId not in chosen or series.id.instance not in ("", None):
                 continue
@@ -90,9 +79,3 @@ def stats(
                 (t, v / scale) for t, v in zip(times, series.value or [], strict=False)
             )
     return out
-
-
-def _iso(value: Any) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return str(value.astimezone(timezone.utc).isoformat())

@@ -140,11 +140,13 @@ class Tags:
         return str(tag_id)
 
     def delete_tag(self, tag: str) -> None:
+        """Delete a tag ("category/name", or "name" when that is unambiguous)."""
         tag_id, t, c = self._tag_id(tag)
         self._rest.call("DELETE", f"/tagging/tag/id:{tag_id}", context=f"delete tag {tag!r}")
         self._ops.logger.info("delete tag %s/%s", c.get("name"), t["name"])
 
     def delete_category(self, category: str) -> None:
+        """Delete a category and its tags."""
         category_id, _ = self._category_id(category)
         self._rest.call(
             "DELETE", f"/tagging/category/id:{category_id}", context=f"delete category {category!r}"
@@ -236,6 +238,7 @@ class Tags:
         return out
 
     def close(self) -> None:
+        """End the REST session (VSphere.close() does)."""
         self._rest.close()
 
 
