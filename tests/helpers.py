@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
+import re
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -86,6 +89,48 @@ def vm_events(si: Any, vm: Any) -> list[str]:
     spec = vim.event.EventFilterSpec(entity=by_vm, maxCount=1000)
     events = si.content.eventManager.QueryEvents(spec)
     return [type(e).__name__.rsplit(".", 1)[-1] for e in events]
+
+
+_SOAP_METHOD = re.compile(rb"<(?:\w+:)?Body>\s*<(?:\w+:)?(\w+)")
+
+
+@contextmanager
+def soap_traffic() -> Iterator[list[tuple[str, str]]]:
+    """Record, in order, the SOAP requests this process sends and the answers it receives,
+    from any thread and any client (pyVmomi's or the library's): ("call", method) just before
+    a request goes out, ("answer", method) once its answer has come back. Recorded at the
+    HTTP layer (http.client, under both), it shows which requests overlapped, without timing
+    anything: a request sent while another waits for its answer comes before that answer."""
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    pending: dict[int, str] = {}  # id(connection) -> the method of its request
+    real_request = http.client.HTTPConnection.request
+    real_getresponse = http.client.HTTPConnection.getresponse
+
+    def request(self: Any, method: str, url: str, body: Any = None, *args: Any, **kw: Any) -> Any:
+        data = body.encode() if isinstance(body, str) else body
+        found = _SOAP_METHOD.search(data) if isinstance(data, bytes) else None
+        if found:
+            with lock:
+                pending[id(self)] = found.group(1).decode()
+                events.append(("call", pending[id(self)]))
+        return real_request(self, method, url, body, *args, **kw)
+
+    def getresponse(self: Any) -> Any:
+        response = real_getresponse(self)
+        with lock:
+            method = pending.pop(id(self), None)
+            if method is not None:
+                events.append(("answer", method))
+        return response
+
+    http.client.HTTPConnection.request = request  # type: ignore[method-assign]
+    http.client.HTTPConnection.getresponse = getresponse  # type: ignore[method-assign]
+    try:
+        yield events
+    finally:
+        http.client.HTTPConnection.request = real_request  # type: ignore[method-assign]
+        http.client.HTTPConnection.getresponse = real_getresponse  # type: ignore[method-assign]
 
 
 # What the inventory watch does in the background, whatever the test does.

@@ -24,6 +24,9 @@ Threads the library starts (each ended by ``VSphere.close()`` at the latest):
 - a guest reboot's own thread, from its start until the guest is back
   (``_tasks/handles.py``, BackgroundHandle).
 
+Beside the library, ``testing.Simulator`` reads the simulator's ready line on a thread that
+ends once the simulator has started (or failed to).
+
 Nothing else runs in the background: waits for tasks and conditions happen in the calling
 thread, and no constructor other than ``VSphere()`` itself (which connects and logs in)
 makes a round trip.

@@ -62,6 +62,9 @@ def test_ambiguity_names_every_candidate(vsphere, si):
         with pytest.raises(AmbiguousNameError) as raised:
             vsphere.get(vim.ManagedEntity, "DC0_C0")
         assert raised.value.candidates == ["/DC0/host/DC0_C0", "/DC0/vm/DC0_C0"]
-        assert vsphere.get_cluster("DC0_C0")  # the kind settles it
+        # The kind settles it: the cluster, as the server knows it, not the folder.
+        (cluster,) = [c for c in all_objects(si, vim.ClusterComputeResource) if c.name == "DC0_C0"]
+        found = vsphere.get_cluster("DC0_C0")
+        assert (type(found), found._moId) == (vim.ClusterComputeResource, cluster._moId)
     finally:
         twin.Destroy()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -81,11 +80,10 @@ def test_directories_and_temp_files(guest):
     assert guest.download(temp) == b""
 
 
+@pytest.mark.timeout(30)  # well short of the program's 60 s: waiting for it fails here
 def test_a_program_that_outlives_its_timeout_is_killed(guest):
-    started = time.monotonic()
     with pytest.raises(OperationTimeout, match="killed"):
         guest.run("/bin/sleep", "60", timeout=1)
-    assert time.monotonic() - started < 5
     (process,) = [p for p in guest.processes() if p.name == "sleep"]
     # Termination is asynchronous in the guest, as with real tools: the kill was sent.
     ended = wait_until(lambda: guest.processes([process.pid])[0].ended, what="the kill")
@@ -98,9 +96,7 @@ def test_processes_can_be_listed_and_killed(guest):
     (process,) = guest.processes([pid])
     assert (process.pid, process.ended, process.exit_code) == (pid, None, None)
     guest.kill(pid)
-    deadline = time.monotonic() + 5
-    while guest.processes([pid])[0].ended is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: guest.processes([pid])[0].ended, what="the kill")
     assert guest.processes([pid])[0].exit_code == 137
 
 

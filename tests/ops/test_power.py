@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
+from pyVmomi import vim
 
-from tests.helpers import foreground_calls, wait_task
+from tests.helpers import foreground_calls, soap_traffic, vm_events, wait_task
 from vmware_wrapper import InvalidStateError, OperationTimeout, VSphereError
 
 
@@ -47,21 +47,28 @@ def test_asking_for_the_current_state_is_a_no_op(vsphere, vsphere_simulator, fre
     assert not {"PowerOffVM_Task", "ShutdownGuest"} & set(foreground_calls(vsphere_simulator))
 
 
-def test_the_name_check_and_the_state_check_overlap(vsphere, vsphere_simulator, fresh_vm):
-    """A bare name is checked against the server and the VM's state read in parallel: with
-    every read taking 0.4 s, powering off is two reads long (name and state together, then
-    the task's info), not three."""
+def test_the_name_check_and_the_state_check_overlap(vsphere_simulator, fresh_vm):
+    """Without an inventory stream, a bare name is checked against the server's names and the
+    VM's state read in parallel: with every read held back 0.5 s, powering off is two rounds
+    of reads (name and state together, then the task's info), not three. Parallel means the
+    second read goes out before the first is answered."""
     name = fresh_vm.name
-    vsphere.get_vm(name)
-    vsphere_simulator.set_latency("RetrievePropertiesEx", 0.4)
-    try:
-        started = time.monotonic()
-        vsphere.power_off(name)
-        elapsed = time.monotonic() - started
-    finally:
-        vsphere_simulator.clear_latency()
+    with vsphere_simulator.connect(watch_inventory=False) as vs:
+        vs.get_vm(name)
+        vsphere_simulator.set_latency("RetrievePropertiesEx", 0.5)
+        try:
+            with soap_traffic() as traffic:
+                vs.power_off(name)
+        finally:
+            vsphere_simulator.clear_latency()
     assert fresh_vm.runtime.powerState == "poweredOff"
-    assert 0.8 <= elapsed < 1.15, elapsed
+    read, power_off = "RetrievePropertiesEx", "PowerOffVM_Task"
+    assert [e for e in traffic if e[1] in (read, power_off)] == [
+        *[("call", read), ("call", read)],  # the name check and the state read, together
+        *[("answer", read), ("answer", read)],
+        *[("call", power_off), ("answer", power_off)],
+        *[("call", read), ("answer", read)],  # the task's info
+    ]
 
 
 def test_power_on_waits_for_tools_when_asked(vsphere, fresh_vm):
@@ -83,20 +90,39 @@ def test_wait_for_tools_on_a_powered_off_vm_is_refused(vsphere, fresh_vm):
         vsphere.wait_for_tools(fresh_vm.name, timeout=5)
 
 
-def test_shutdown_waits_until_off(vsphere, fresh_vm, vsphere_simulator):
+def test_shutdown_waits_until_off(vsphere, fresh_vm, vsphere_simulator, si):
+    """The guest acts on the request 0.5 s after it: shutdown returns once the VM is off (read
+    back at once), and got there by asking the guest, not by powering the VM off."""
     vsphere_simulator.configure(guest_delay=0.5)
-    started = time.monotonic()
+    vsphere.vm_info(fresh_vm.name)
+    vsphere_simulator.reset_call_counts()
     vsphere.shutdown(fresh_vm.name, timeout=10)
-    assert time.monotonic() - started >= 0.4
     assert fresh_vm.runtime.powerState == "poweredOff"
+    calls = foreground_calls(vsphere_simulator)
+    assert calls.get("ShutdownGuest") == 1
+    assert "PowerOffVM_Task" not in calls
+    assert "VmGuestShutdownEvent" in vm_events(si, fresh_vm)
 
 
 def test_shutdown_falls_back_to_power_off(vsphere, fresh_vm, vsphere_simulator):
-    vsphere_simulator.configure(guest_delay=30)  # a guest that does not shut down
-    started = time.monotonic()
-    vsphere.shutdown(fresh_vm.name, force_after=0.5, timeout=10)
-    assert 0.4 < time.monotonic() - started < 5
+    name = fresh_vm.name
+    vsphere.vm_info(name)
+    # A guest that shuts down well within force_after is not powered off.
+    vsphere_simulator.configure(guest_delay=0.2)
+    vsphere_simulator.reset_call_counts()
+    vsphere.shutdown(name, force_after=10, timeout=20)
     assert fresh_vm.runtime.powerState == "poweredOff"
+    assert "PowerOffVM_Task" not in foreground_calls(vsphere_simulator)
+
+    # A guest that does not shut down: asked first, then powered off after force_after (the
+    # timeout, 10 s, would fail the test long before the guest's 30 s).
+    vsphere.power_on(name, wait_for_tools=True, timeout=10)
+    vsphere_simulator.configure(guest_delay=30)
+    with soap_traffic() as traffic:
+        vsphere.shutdown(name, force_after=0.5, timeout=10)
+    assert fresh_vm.runtime.powerState == "poweredOff"
+    requests = [m for e, m in traffic if e == "call" and m in ("ShutdownGuest", "PowerOffVM_Task")]
+    assert requests == ["ShutdownGuest", "PowerOffVM_Task"]
 
 
 def test_shutdown_times_out_without_force(vsphere, fresh_vm, vsphere_simulator):
@@ -106,13 +132,29 @@ def test_shutdown_times_out_without_force(vsphere, fresh_vm, vsphere_simulator):
     assert fresh_vm.runtime.powerState == "poweredOn"
 
 
-def test_reboot_waits_for_tools_to_stop_and_come_back(vsphere, fresh_vm, vsphere_simulator):
+GUEST_AUTH = vim.vm.guest.NamePasswordAuthentication(username="root", password="secret")
+
+
+def guest_processes(si, vm, pid):
+    """The guest's processes with this pid, read through plain pyVmomi: gone once the guest
+    that ran it stops (a reboot ends its programs)."""
+    manager = si.content.guestOperationsManager.processManager
+    return manager.ListProcessesInGuest(vm, GUEST_AUTH, [pid])
+
+
+def test_reboot_waits_for_tools_to_stop_and_come_back(vsphere, fresh_vm, vsphere_simulator, si):
+    """Returned before the guest went down, reboot would leave the guest's programs running;
+    returned before it came back, tools would not be running."""
     vsphere_simulator.configure(guest_delay=0.3, tools_delay=0.3)
-    started = time.monotonic()
+    manager = si.content.guestOperationsManager.processManager
+    spec = vim.vm.guest.ProcessManager.ProgramSpec(programPath="/bin/sleep", arguments="60")
+    pid = manager.StartProgramInGuest(fresh_vm, GUEST_AUTH, spec)
+    assert [p.endTime for p in guest_processes(si, fresh_vm, pid)] == [None]
     vsphere.reboot(fresh_vm.name, timeout=10)
-    assert time.monotonic() - started >= 0.5  # not before the guest even went down
-    assert fresh_vm.guest.toolsRunningStatus == "guestToolsRunning"
+    assert guest_processes(si, fresh_vm, pid) == []  # the guest went down
+    assert fresh_vm.guest.toolsRunningStatus == "guestToolsRunning"  # and came back
     assert fresh_vm.runtime.powerState == "poweredOn"
+    assert "VmGuestRebootEvent" in vm_events(si, fresh_vm)
 
 
 @pytest.mark.parametrize("fault", ["ToolsUnavailable", "InvalidState", "SystemError"])
@@ -126,6 +168,7 @@ def test_transient_guest_faults_are_retried(vsphere, fresh_vm, vsphere_simulator
     assert fresh_vm.runtime.powerState == expected
 
 
+@pytest.mark.timeout(30)  # the shutdown's own timeout is 1.5 s: retrying for good hangs
 @pytest.mark.parametrize(
     ("fault", "error"),
     [
@@ -138,10 +181,10 @@ def test_a_persistent_guest_fault_is_raised_after_the_timeout(
     vsphere, fresh_vm, vsphere_simulator, fault, error
 ):
     vsphere_simulator.inject_fault("ShutdownGuest", fault, count=1000, message="guest says no")
-    started = time.monotonic()
+    vsphere_simulator.reset_call_counts()
     with pytest.raises(error, match=r"shut down .*: guest says no"):
         vsphere.shutdown(fresh_vm.name, timeout=1.5)
-    assert time.monotonic() - started < 5
+    assert vsphere_simulator.call_counts().get("ShutdownGuest", 0) >= 2  # retried, then raised
     assert fresh_vm.runtime.powerState == "poweredOn"
 
 

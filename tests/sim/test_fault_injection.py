@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from datetime import datetime, timezone
 
 import pytest
 from pyVmomi import vim
 
-from tests.helpers import wait_task
+from tests.helpers import plain_pyvmomi, wait_task, wait_until
 from vmware_wrapper.testing import SimulatorError
 
 
@@ -70,29 +70,51 @@ def test_unknown_faults_are_refused(vsphere_simulator):
         vsphere_simulator.inject_fault("RebootGuest", "SystemError", in_task=True)
 
 
+def held_call(sim, call):
+    """Run call() in a thread until the simulator has counted it (it reached the server); the
+    list of what it returned, filled in when it returns, and the thread."""
+    returned = []
+    sim.reset_call_counts()
+    thread = threading.Thread(target=lambda: returned.append(("held", call())))
+    thread.start()
+    wait_until(lambda: sim.call_counts().get("CurrentTime"), what="the call to arrive")
+    return returned, thread
+
+
 def test_answer_delay_delivers_an_answer_made_earlier(vsphere_simulator, si):
-    vsphere_simulator.set_answer_delay("CurrentTime", 0.5)
-    try:
-        server_time = si.CurrentTime()
-        received = datetime.now(timezone.utc)
-    finally:
-        vsphere_simulator.clear_answer_delays()
-    # The server's clock is this machine's: the answer says what the time was 0.5 s ago.
-    assert 0.45 <= (received - server_time).total_seconds() < 2
-    started = time.monotonic()
-    si.CurrentTime()
-    assert time.monotonic() - started < 0.2
+    """An answer held back is made when the call arrives: a call made after it, not held back,
+    is answered first, with a later time."""
+    with plain_pyvmomi(vsphere_simulator) as other:
+        vsphere_simulator.set_answer_delay("CurrentTime", 1.0)
+        try:
+            returned, thread = held_call(vsphere_simulator, other.CurrentTime)
+            vsphere_simulator.clear_answer_delays()  # not for the call already made
+            returned.append(("fresh", si.CurrentTime()))
+            thread.join(30)
+        finally:
+            vsphere_simulator.clear_answer_delays()
+    assert [label for label, _ in returned] == ["fresh", "held"]  # delivered later
+    times = dict(returned)
+    assert times["held"] < times["fresh"]  # but made earlier
 
 
 def test_latency_delays_the_named_method(vsphere_simulator, si):
-    vsphere_simulator.set_latency("CurrentTime", 0.3)
-    started = time.monotonic()
-    si.CurrentTime()
-    assert time.monotonic() - started >= 0.3
-    vsphere_simulator.set_latency("CurrentTime", 0)
-    started = time.monotonic()
-    si.CurrentTime()
-    assert time.monotonic() - started < 0.2
+    """Latency holds a call back before the server handles it: calls of other methods, and of
+    the same method once the latency is removed, made after it are answered first; the held
+    call's answer is made last."""
+    with plain_pyvmomi(vsphere_simulator) as other:
+        vsphere_simulator.set_latency("CurrentTime", 1.0)
+        try:
+            returned, thread = held_call(vsphere_simulator, other.CurrentTime)
+            returned.append(("other method", si.RetrieveContent().about.apiVersion))
+            vsphere_simulator.set_latency("CurrentTime", 0)
+            returned.append(("fresh", si.CurrentTime()))
+            thread.join(30)
+        finally:
+            vsphere_simulator.clear_latency()
+    assert [label for label, _ in returned] == ["other method", "fresh", "held"]
+    times = dict(returned)
+    assert times["fresh"] < times["held"]  # the held call was handled after the delay
 
 
 def test_calls_are_counted_per_method(vsphere_simulator, si):

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyVmomi import vim
+
+from .._base.types import EntityRef
 from .._inventory.tree import KINDS, kind_for
 from .._transport.rest import RestClient
 from ..errors import (
@@ -159,7 +162,7 @@ class Tags:
         entry, target = self._ops.resolve(KINDS["entity"], obj, confirm=confirm)
         return target, {"id": entry.moid, "type": entry.type}, self._ops.name(entry)
 
-    def attach(self, tag: str, obj: Any) -> None:
+    def attach(self, tag: str, obj: EntityRef) -> None:
         """Attach a tag to any inventory object (nothing if it is attached already)."""
         tag_id, t, category = self._tag_id(tag)
         _, object_id, shown = self._object(obj, confirm=True)
@@ -191,7 +194,7 @@ class Tags:
         )  # fmt: skip
         self._ops.logger.info("%s", description)
 
-    def detach(self, tag: str, obj: Any) -> None:
+    def detach(self, tag: str, obj: EntityRef) -> None:
         """Detach a tag from an object (nothing if it is not attached)."""
         tag_id, t, category = self._tag_id(tag)
         _, object_id, shown = self._object(obj, confirm=True)
@@ -210,7 +213,7 @@ class Tags:
             ) or []
         )  # fmt: skip
 
-    def tags_of(self, obj: Any) -> list[str]:
+    def tags_of(self, obj: EntityRef) -> list[str]:
         """The tags attached to an object, as "category/name"."""
         _, object_id, shown = self._object(obj)
         ids = self._attached_ids(object_id, f"list the tags of {shown}")
@@ -222,7 +225,7 @@ class Tags:
             f"{names.get(tags[i]['category_id'], '?')}/{tags[i]['name']}" for i in ids if i in tags
         )
 
-    def objects_with(self, tag: str) -> list[Any]:
+    def objects_with(self, tag: str) -> list[vim.ManagedEntity]:
         """The objects a tag is attached to (pyVmomi objects on this connection)."""
         tag_id, t, category = self._tag_id(tag)
         refs = self._rest.call(
