@@ -20,7 +20,8 @@ Threads the library starts (each ended by ``VSphere.close()`` at the latest):
   name is being confirmed (``_operations/context.py``);
 - a bulk run's pool (``vmware_wrapper-bulk``, ``concurrency`` threads) and its task watch
   (``vmware_wrapper-bulk-watch``), for the length of one ``bulk()`` call
-  (``_operations/bulk.py``);
+  (``_operations/bulk.py``); after a new login a new watch thread takes over, and the old
+  one ends when its wait on the old session does (within 30 s);
 - a guest reboot's own thread, from its start until the guest is back
   (``_tasks/handles.py``, BackgroundHandle).
 

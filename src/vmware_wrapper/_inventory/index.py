@@ -75,6 +75,10 @@ class InventoryIndex:
         self._check_ok = False
         self.checks = 0  # checks of the stream made (tests and benchmarks read this)
         self._watch_connection = DedicatedConnection(session.stub)
+        # After a new login the doorbell's wait (on a collector of the old session) may go
+        # unanswered until its time is up: interrupted, it is asked again at once, which the
+        # server answers with ManagedObjectNotFound, and the watch starts again.
+        session.transport.after_login.append(self._watch_connection.interrupt)
         self.last_update = 0.0  # time.monotonic() of the last change applied by the watcher
         # Our own writes (refreshes, removals) while the watch's first answer is on its way:
         # that answer is the full state, read at some moment after its request, and replaces
@@ -535,6 +539,8 @@ class InventoryIndex:
     def close(self) -> None:
         """Stop following changes: wake the watch by closing its connection."""
         self._stop.set()
+        with contextlib.suppress(ValueError):
+            self.session.transport.after_login.remove(self._watch_connection.interrupt)
         with self._writes_lock:
             timer, self._confirm_timer = self._confirm_timer, None
         if timer is not None:

@@ -30,6 +30,7 @@ from .._inventory.tree import KINDS
 from .._tasks.follow import Batch, follow, pyvmomi_waiter
 from .._tasks.handles import Handle, TaskHandle
 from .._transport.faults import is_fault
+from .._transport.soap import DedicatedConnection
 from ..errors import InvalidInputError, OperationTimeout
 from .checks import positive_int
 from .context import PREFETCH_FRESH, Ops
@@ -50,7 +51,7 @@ class BulkResult:
 
 BulkProgress = Callable[[int, int, BulkResult], None]
 
-# Seconds a watch waits on the server per call; close() cancels a wait, so this only bounds
+# Seconds a watch waits on the server per call; close() cuts a wait short, so this only bounds
 # how long a lost connection goes unnoticed.
 WATCH_WAIT = 30
 
@@ -104,6 +105,7 @@ class TaskWatch:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._connection: DedicatedConnection | None = None
         self._collector: Any = None
         self._view: Any = None
         self._generation = -1
@@ -118,10 +120,32 @@ class TaskWatch:
             # Otherwise the thread is about to make the view, with these tasks in it.
         if self._thread is None or not self._thread.is_alive():
             # Also after a failure of the thread, reported for the tasks it had.
-            self._thread = threading.Thread(
-                target=self._loop, name="vmware_wrapper-bulk-watch", daemon=True
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            if self._thread is None:  # the first: from now on, follow new logins too
+                self._ops.session.transport.after_login.append(self._renewed)
+            old = self._connection
+            # Each thread waits on a connection of its own, which ends its wait at once
+            # when it is closed (close(), or a new thread taking over).
+            connection = DedicatedConnection(self._ops.session.stub)
+            thread = threading.Thread(
+                target=self._loop, args=(connection,), name="vmware_wrapper-bulk-watch", daemon=True
             )
-            self._thread.start()
+            self._thread, self._connection = thread, connection
+            thread.start()
+        if old is not None:
+            old.abort()
+
+    def _renewed(self) -> None:
+        """A new login: the thread may be waiting on a collector of the old session, which
+        the server may leave unanswered until the wait's time is up. A new thread takes over
+        at once, with a new collector and view of all the tasks; the old one's wait is cut
+        short, and it ends reporting nothing."""
+        self._start_thread()
 
     def forget(self, moid: str) -> None:
         """Stop reporting a task (it stays in the view until it finishes)."""
@@ -134,48 +158,79 @@ class TaskWatch:
         with self._lock:
             if self._view is not None and self._generation == session.generation:
                 return
-            self._collector = session.content.propertyCollector.CreatePropertyCollector()
-            self._view = session.content.viewManager.CreateListView(
-                [vim.Task(m, session.stub) for m in self._watched]
-            )
-            self._generation = session.generation
+            # Kept only once the filter is made too: after a failure half-way the next turn
+            # makes all again (a view without a filter would report nothing, ever).
+            self._view = None
+            collector = session.content.propertyCollector.CreatePropertyCollector()
+            first = set(self._watched)
+            try:
+                view = session.content.viewManager.CreateListView(
+                    [vim.Task(m, session.stub) for m in first]
+                )
+            except Exception:
+                with contextlib.suppress(Exception):
+                    collector.DestroyPropertyCollector()
+                raise
         pc = vmodl.query.PropertyCollector
         spec = pc.FilterSpec(
             objectSet=[
                 pc.ObjectSpec(
-                    obj=self._view,
+                    obj=view,
                     skip=True,
                     selectSet=[pc.TraversalSpec(name="view", path="view", type=vim.view.ListView)],
                 )
             ],
             propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info"])],
         )
-        self._collector.CreateFilter(spec, True)
+        try:
+            collector.CreateFilter(spec, True)
+            with self._lock:
+                # Tasks added meanwhile found no view to join: they join now.
+                if later := self._watched - first:
+                    view.ModifyListView(add=[vim.Task(m, session.stub) for m in later])
+                self._collector, self._view = collector, view
+                self._generation = session.generation
+        except Exception:
+            with contextlib.suppress(Exception):
+                collector.DestroyPropertyCollector()
+            with contextlib.suppress(Exception):
+                view.DestroyView()
+            raise
 
-    def _loop(self) -> None:
+    def _loop(self, connection: DedicatedConnection) -> None:
+        try:
+            self._follow(connection)
+        finally:
+            connection.abort()
+
+    def _follow(self, connection: DedicatedConnection) -> None:
+        me = threading.current_thread()
+
+        def superseded() -> bool:
+            return self._stop.is_set() or self._thread is not me
+
         version = ""
         generation = -1
-        while not self._stop.is_set():
+        while not superseded():
             try:
                 self._ensure()
                 if generation != self._generation:
                     version, generation = "", self._generation
                 version = follow(
-                    pyvmomi_waiter(self._collector),
+                    pyvmomi_waiter(self._collector, connection),
                     self._on_batch,
                     version=version,
                     max_wait=WATCH_WAIT,
-                    stopped=self._stop.is_set,
+                    stopped=superseded,
                 )
             except Exception as e:
-                if is_fault(e, "RequestCanceled"):
-                    return  # close() cancelled the wait
+                if is_fault(e, "RequestCanceled") or superseded():
+                    return  # close() cancelled the wait, or a new thread took over
                 if is_fault(e, "ManagedObjectNotFound"):
                     with self._lock:
                         self._view = None  # a new session: the next turn makes all again
                     continue
-                if not self._stop.is_set():
-                    self._on_failure(e)  # reported, so that no task is left waiting silently
+                self._on_failure(e)  # reported, so that no task is left waiting silently
                 return
 
     def _on_batch(self, batch: Batch) -> bool:
@@ -215,16 +270,15 @@ class TaskWatch:
     def close(self) -> None:
         """Stop the thread and remove the collector (its filter goes with it) and the view."""
         self._stop.set()
+        with contextlib.suppress(ValueError):
+            self._ops.session.transport.after_login.remove(self._renewed)
         with self._lock:
             collector, view = self._collector, self._view
-        if self._thread is not None and collector is not None:
-            # A cancel only reaches a wait in progress: the thread may be between two
-            # waits, about to start the next. Cancel until it has ended.
-            give_up = time.monotonic() + WATCH_WAIT + 5
-            while self._thread.is_alive() and time.monotonic() < give_up:
-                with contextlib.suppress(Exception):  # the session may be gone
-                    collector.CancelWaitForUpdates()
-                self._thread.join(timeout=0.2)
+            thread, connection = self._thread, self._connection
+        if connection is not None:
+            connection.abort()  # ends a wait in progress at once
+        if thread is not None:
+            thread.join(timeout=5)
         if collector is None:
             return
         try:

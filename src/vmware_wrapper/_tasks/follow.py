@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._base.vmomi import vmodl
-from .._transport.retrieve import ObjectChange, UpdateSet, wait_for_updates
+from .._transport.retrieve import ObjectChange, UpdateSet, wait_for_update_set, wait_for_updates
 from .._transport.session import Session
 from .._transport.soap import DedicatedConnection, ResilientStub
 from ..errors import OperationTimeout
@@ -98,12 +98,18 @@ def wire_waiter(
     return wait
 
 
-def pyvmomi_waiter(collector: Any) -> Waiter:
-    """Waits on a pyVmomi collector; values come as pyVmomi objects (a TaskInfo, say)."""
+def pyvmomi_waiter(collector: Any, connection: DedicatedConnection | None = None) -> Waiter:
+    """Waits on a pyVmomi collector; values come as pyVmomi objects (a TaskInfo, say).
+    ``connection``: the waits go there, where another thread can cut them short."""
     pc = vmodl.query.PropertyCollector
 
     def wait(version: str, seconds: int) -> UpdateSet | None:
-        update = collector.WaitForUpdatesEx(version, pc.WaitOptions(maxWaitSeconds=seconds))
+        if connection is None:
+            update = collector.WaitForUpdatesEx(version, pc.WaitOptions(maxWaitSeconds=seconds))
+        else:
+            update = wait_for_update_set(
+                collector._stub, collector._moId, version, seconds, connection
+            )
         if update is None:
             return None
         objects = [

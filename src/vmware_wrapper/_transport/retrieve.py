@@ -14,6 +14,7 @@ booleans, enums, references and arrays of those; ask pyVmomi for anything richer
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -21,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from .._base.vmomi import SoapResponseDeserializer, vmodl
 from .soap import DedicatedConnection, ResilientStub
 
 _VIM = "{urn:vim25}"
@@ -241,6 +243,27 @@ def wait_for_updates(
         truncated=result.findtext(f"{_VIM}truncated") == "true",
         objects=objects,
     )
+
+
+def wait_for_update_set(
+    stub: ResilientStub,
+    collector: str,
+    version: str,
+    max_wait_seconds: int,
+    connection: DedicatedConnection | None = None,
+) -> Any:
+    """WaitForUpdatesEx as pyVmomi's own call makes it, with values as pyVmomi objects (a
+    TaskInfo, say), but on ``connection``: a wait that another thread can cut short."""
+    body = (
+        f'<WaitForUpdatesEx xmlns="urn:vim25">'
+        f"{_ref_xml('_this', Ref('PropertyCollector', collector))}"
+        f"<version>{escape(version)}</version>"
+        f"<options><maxWaitSeconds>{int(max_wait_seconds)}</maxWaitSeconds></options>"
+        "</WaitForUpdatesEx>"
+    )
+    data = stub.post(_ENVELOPE.format(body=body).encode(), "WaitForUpdatesEx", connection)
+    update_set = vmodl.query.PropertyCollector.UpdateSet
+    return SoapResponseDeserializer(stub).Deserialize(io.BytesIO(data), update_set)
 
 
 def decode(val: etree._Element | None) -> Any:

@@ -70,6 +70,10 @@ class Transport:
         self.login: Callable[[], None] | None = None  # set once the session can log in
         self.closing = False  # when closing, an unreachable server is not waited for
         self._login_lock = threading.Lock()
+        # Called after each new login, by the thread that made it: whoever waits on an
+        # object of the old session (which a server may leave unanswered until the wait's
+        # own time is up) starts again at once.
+        self.after_login: list[Callable[[], None]] = []
 
     def invoke(self, send: Callable[[], tuple[int, Any]], what: str, *, guest: bool = False) -> Any:
         """Run ``send`` (one attempt, returning HTTP status and result) under the policy; a
@@ -139,6 +143,8 @@ class Transport:
             self.logger.info("session with %s expired; logging in again", self.address)
             self.login()
             self.generation += 1
+        for listener in list(self.after_login):
+            listener()
 
 
 class ResilientStub(StubAdapterBase):  # type: ignore[misc]  # pyVmomi's base is untyped
@@ -236,10 +242,18 @@ class DedicatedConnection:
         with self._lock:
             self._conn = None
 
+    def interrupt(self) -> None:
+        """Close the connection, waking any thread blocked on it; the next call makes a new
+        one (a call in progress is tried again on it, as after any dropped connection)."""
+        self._close(aborted=False)
+
     def abort(self) -> None:
         """Close the connection, waking any thread blocked on it; no further use."""
+        self._close(aborted=True)
+
+    def _close(self, aborted: bool) -> None:
         with self._lock:
-            self._aborted = True
+            self._aborted = self._aborted or aborted
             conn, self._conn = self._conn, None
         if conn is not None:
             sock = getattr(conn, "sock", None)
