@@ -37,8 +37,9 @@ from tests.helpers import find_vm, plain_pyvmomi, property_of_all, wait_task, wa
 from vmware_wrapper import BulkResult, VSphere, VSphereError
 from vmware_wrapper.testing import Simulator
 
-# vSphere's catch-all server fault: the library has no special handling for it (no retry, no
-# re-login), so whatever happens to it is the boundary's doing alone.
+# vSphere's catch-all server fault: the library gives it no special handling (no re-login;
+# only guest requests retry it, as a guest that is not ready yet), so whatever happens to it
+# is the boundary's doing alone.
 FAULT = "SystemError"
 
 # Every call here takes milliseconds on the simulator: a few seconds is ample, and keeps the

@@ -47,6 +47,22 @@ def test_a_duplicate_made_by_another_client_just_before_is_refused_20_times_in_2
         vsphere.power_on(name)
 
 
+def test_without_a_stream_a_twin_destroyed_meanwhile_no_longer_makes_a_name_ambiguous(
+    vsphere_simulator, si, fresh_vm, dup_folder
+):
+    """An index that is not following the server (its stream not made yet, or no watch)
+    still knows a twin that another client has destroyed: the server's names decide."""
+    name = fresh_vm.name
+    with vsphere_simulator.connect(watch_inventory=False) as vs:
+        vs.get_vm(name)
+        twin = clone(si, fresh_vm, dup_folder, name)
+        with pytest.raises(AmbiguousNameError):
+            vs.power_off(name)  # the server's names show the twin: the index learns it
+        wait_task(twin.Destroy())
+        vs.power_off(name)
+        assert fresh_vm.runtime.powerState == "poweredOff"  # read back by plain pyVmomi
+
+
 def test_a_vm_renamed_by_another_client_just_before_is_found_under_its_new_name(
     vsphere, si, fresh_vm
 ):

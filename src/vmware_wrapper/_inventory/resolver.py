@@ -107,10 +107,17 @@ class Resolver:
         # ambiguous, or unique again, or that a path leads elsewhere, a moment ago.
         if self.is_text(ref) and self._synced(kind, ref):
             return self._entry_synced(kind, ref)
-        entry = self.entry(kind, ref)
-        if self.is_text(ref) and "/" in ref:
+        try:
+            entry: Entry | None = self.entry(kind, ref)
+        except AmbiguousNameError:
+            # Perhaps no longer: a twin destroyed a moment ago is still in an index without
+            # a stream (one that is being made, say). The server's names say.
+            if not (self.is_text(ref) and "/" not in ref):
+                raise
+            entry = None
+        if entry is not None and self.is_text(ref) and "/" in ref:
             return self._path_read_again(kind, ref, entry)
-        if not self.needs_check(ref, entry):
+        if entry is not None and not self.needs_check(ref, entry):
             return entry
         name = ref.strip()
         with describing(f"look up {kind.label} {ref!r}"):
@@ -122,12 +129,20 @@ class Resolver:
                     {t: ("name",) for t in kind.types},
                     ObjectSource.container_view(self.index.container_view()),
                 )
-                if o.props.get("name") in (name, entry.name)
+                if o.props.get("name") == name
+                or (entry is not None and o.props.get("name") == entry.name)
                 or unescape_name(o.props.get("name") or "") == name
             ]
-            if [r.value for r in current] == [entry.moid]:
+            if entry is not None and [r.value for r in current] == [entry.moid]:
                 return entry
-            self.index.refresh_many([*current, Ref(entry.type, entry.moid)])
+            # Read again: what has the name now, and what the index thinks has it (a twin
+            # destroyed meanwhile is forgotten so).
+            again = {r.value: r for r in current}
+            for e in self.index.inventory.matches(kind, name):
+                again.setdefault(e.moid, Ref(e.type, e.moid))
+            if entry is not None:
+                again.setdefault(entry.moid, Ref(entry.type, entry.moid))
+            self.index.refresh_many(list(again.values()))
         return self.entry(kind, ref)
 
     def _path_read_again(self, kind: Kind, ref: str, entry: Entry) -> Entry:
