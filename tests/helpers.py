@@ -147,8 +147,11 @@ def foreground_calls(sim: Any) -> dict[str, int]:
     return {m: n for m, n in sim.call_counts().items() if m not in WATCH_METHODS}
 
 
-def property_of_all(si: Any, vimtype: Any, path: str) -> dict[str, Any]:
-    """name -> one property, for every object of a type, in one plain pyVmomi retrieval."""
+def properties_of_all(
+    si: Any, vimtype: Any, paths: list[str]
+) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """name -> (object, {path: value}), for every object of a type, in one plain pyVmomi
+    retrieval."""
     content = si.content
     view = content.viewManager.CreateContainerView(content.rootFolder, [vimtype], True)
     pc = vim.PropertyCollector
@@ -160,21 +163,28 @@ def property_of_all(si: Any, vimtype: Any, path: str) -> dict[str, Any]:
                 selectSet=[pc.TraversalSpec(path="view", type=vim.view.ContainerView)],
             )
         ],
-        propSet=[pc.PropertySpec(type=vimtype, pathSet=["name", path])],
+        propSet=[pc.PropertySpec(type=vimtype, pathSet=["name", *paths])],
     )
     try:
-        found: dict[str, Any] = {}
+        found: dict[str, tuple[Any, dict[str, Any]]] = {}
         result = content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
         while result is not None:
             for item in result.objects:
                 props = {p.name: p.val for p in item.propSet}
-                found[props["name"]] = props.get(path)
+                found[props["name"]] = (item.obj, props)
             if not result.token:
                 break
             result = content.propertyCollector.ContinueRetrievePropertiesEx(result.token)
         return found
     finally:
         view.Destroy()
+
+
+def property_of_all(si: Any, vimtype: Any, path: str) -> dict[str, Any]:
+    """name -> one property, for every object of a type, in one plain pyVmomi retrieval."""
+    return {
+        name: props.get(path) for name, (_, props) in properties_of_all(si, vimtype, [path]).items()
+    }
 
 
 def rest(sim: Any, method: str, path: str, body: Any = None) -> Any:

@@ -33,7 +33,14 @@ import pytest
 from pyVmomi import vim, vmodl
 
 import vmware_wrapper
-from tests.helpers import find_vm, plain_pyvmomi, property_of_all, wait_task, wait_until
+from tests.helpers import (
+    find_vm,
+    plain_pyvmomi,
+    properties_of_all,
+    property_of_all,
+    wait_task,
+    wait_until,
+)
 from vmware_wrapper import BulkResult, VSphere, VSphereError
 from vmware_wrapper.testing import Simulator
 
@@ -83,34 +90,8 @@ class Lab:
 
     def vms(self) -> dict[str, tuple[Any, str]]:
         """name -> (VM, power state), of every VM, in one retrieval."""
-        content = self.si.content
-        view = content.viewManager.CreateContainerView(
-            content.rootFolder, [vim.VirtualMachine], True
-        )
-        pc = vmodl.query.PropertyCollector
-        spec = pc.FilterSpec(
-            objectSet=[
-                pc.ObjectSpec(
-                    obj=view,
-                    skip=True,
-                    selectSet=[pc.TraversalSpec(path="view", type=vim.view.ContainerView)],
-                )
-            ],
-            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["name", "runtime"])],
-        )
-        try:
-            found: dict[str, tuple[Any, str]] = {}
-            result = content.propertyCollector.RetrievePropertiesEx([spec], pc.RetrieveOptions())
-            while result is not None:
-                for item in result.objects:
-                    props = {p.name: p.val for p in item.propSet}
-                    found[props["name"]] = (item.obj, props["runtime"].powerState)
-                if not result.token:
-                    break
-                result = content.propertyCollector.ContinueRetrievePropertiesEx(result.token)
-            return found
-        finally:
-            view.Destroy()
+        found = properties_of_all(self.si, vim.VirtualMachine, ["runtime.powerState"])
+        return {name: (vm, props["runtime.powerState"]) for name, (vm, props) in found.items()}
 
     def sweep(self) -> None:
         """Destroy every VM this file made (clones, renamed, moved, templates)."""
