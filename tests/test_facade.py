@@ -153,3 +153,31 @@ def test_wait_false_returns_a_handle_and_wait_true_the_result() -> None:
         assert typing.get_args(handle)[0] == returns[typing.Literal[True]] or (
             returns[typing.Literal[True]] is type(None) and typing.get_args(handle)[0] is type(None)
         ), name
+
+
+def test_an_operation_gets_the_arguments_python_would_bind() -> None:
+    """@operation binds as Python does: defaults filled in, wrong calls a TypeError."""
+    from vmware_wrapper._facade.base import Facade, operation
+
+    def implementation(ops: object, **arguments: object) -> dict[str, object]:
+        return arguments
+
+    class Fake(Facade):
+        _ops = None
+
+        @operation(implementation)
+        def act(self, vm: str, size: int = 1, *, wait: bool = True) -> None:
+            """Act."""
+
+    fake = Fake()
+    assert fake.act("web") == {"vm": "web", "size": 1, "wait": True}
+    assert fake.act("web", 2, wait=False) == {"vm": "web", "size": 2, "wait": False}
+    assert fake.act(vm="web", size=3) == {"vm": "web", "size": 3, "wait": True}
+    for wrong in (
+        lambda: fake.act(),
+        lambda: fake.act("web", 2, 3),
+        lambda: fake.act("web", colour="red"),
+        lambda: fake.act("web", vm="db"),
+    ):
+        with pytest.raises(TypeError):
+            wrong()
