@@ -102,57 +102,12 @@ class Resolver:
     def confirmed(self, kind: Kind, ref: Any) -> Entry:
         """Like entry(), but text is looked up in an index that has taken every change made
         until now (one check of its stream, see InventoryIndex.sync). Without a stream, a
-        bare name is checked against the server's current names instead."""
-        # Synced before the first look: the index may not know yet that a name became
-        # ambiguous, or unique again, or that a path leads elsewhere, a moment ago.
-        if self.is_text(ref) and self._synced(kind, ref):
-            return self._entry_synced(kind, ref)
-        try:
-            entry: Entry | None = self.entry(kind, ref)
-        except AmbiguousNameError:
-            # Perhaps no longer: a twin destroyed a moment ago is still in an index without
-            # a stream (one that is being made, say). The server's names say.
-            if not (self.is_text(ref) and "/" not in ref):
-                raise
-            entry = None
-        if entry is not None and self.is_text(ref) and "/" in ref:
-            return self._path_read_again(kind, ref, entry)
-        if entry is not None and not self.needs_check(ref, entry):
-            return entry
-        name = ref.strip()
-        with describing(f"look up {kind.label} {ref!r}"):
-            current = [
-                Ref(o.type, o.moid)
-                for o in retrieve(
-                    self.session.stub,
-                    self.session.content.propertyCollector._moId,
-                    {t: ("name",) for t in kind.types},
-                    ObjectSource.container_view(self.index.container_view()),
-                )
-                if o.props.get("name") == name
-                or (entry is not None and o.props.get("name") == entry.name)
-                or unescape_name(o.props.get("name") or "") == name
-            ]
-            if entry is not None and [r.value for r in current] == [entry.moid]:
-                return entry
-            # Read again: what has the name now, and what the index thinks has it (a twin
-            # destroyed meanwhile is forgotten so).
-            again = {r.value: r for r in current}
-            for e in self.index.inventory.matches(kind, name):
-                again.setdefault(e.moid, Ref(e.type, e.moid))
-            if entry is not None:
-                again.setdefault(entry.moid, Ref(entry.type, entry.moid))
-            self.index.refresh_many(list(again.values()))
-        return self.entry(kind, ref)
-
-    def _path_read_again(self, kind: Kind, ref: str, entry: Entry) -> Entry:
-        """Without a stream: the object a path led to and the objects above it read again
-        (one retrieval), then the path looked up again, so that a move or rename made a
-        moment ago elsewhere is seen."""
-        chain = [Ref(e.type, e.moid) for e in self.index.inventory.ancestry(entry.moid)]
-        with describing(f"look up {kind.label} {ref!r}"):
-            self.index.refresh_many(chain)
-        return self.entry(kind, ref)
+        bare name is checked against the server's current names, and a path's objects are
+        read again."""
+        found = self.confirmed_many(kind, [ref])[0]
+        if isinstance(found, VSphereError):
+            raise found
+        return found
 
     def _synced(self, kind: Kind, ref: Any) -> bool:
         with describing(f"look up {kind.label} {ref!r}"):
@@ -165,32 +120,64 @@ class Resolver:
             return self.index.lookup(kind, ref, catch_up=False)
 
     def confirmed_many(self, kind: Kind, refs: list[Any]) -> list[Entry | VSphereError]:
-        """confirmed() for many references with one check of the index's stream (without a
-        stream, one read of the server's names): an entry, or the error that reference gets,
-        per reference (a bulk run records those)."""
+        """confirmed() for many references at once: an entry, or the error that reference
+        gets, per reference (a bulk run records those).
+
+        With a stream, one check of it for all. Without one (not made yet, or no watch),
+        at most one read of the server's names and one read of objects again: bare names
+        are compared with the server's (a name the index finds ambiguous too, as a twin
+        destroyed a moment ago is still in it), and the objects of paths and those above
+        them are read again, so that a move or rename made elsewhere is seen.
+        """
+        # Synced before the first look: the index may not know yet that a name became
+        # ambiguous, or unique again, or that a path leads elsewhere, a moment ago.
+        texts = [ref for ref in refs if self.is_text(ref)]
+        if texts and self._synced(kind, texts[0] if len(refs) == 1 else f"{len(refs)} names"):
+            return [self._one(self._synced_or_entry, kind, ref) for ref in refs]
         results: list[Entry | VSphereError] = []
-        if any(self.is_text(ref) for ref in refs) and self._synced(kind, f"{len(refs)} names"):
-            for ref in refs:
-                try:
-                    if self.is_text(ref):
-                        results.append(self._entry_synced(kind, ref))
-                    else:
-                        results.append(self.entry(kind, ref))
-                except VSphereError as e:
-                    results.append(e)
-            return results
-        bare: dict[str, Entry] = {}
+        bare: dict[str, Entry | None] = {}  # name -> its entry (None: ambiguous in the index)
+        stale: set[Ref] = set()
         for ref in refs:
             try:
                 entry = self.entry(kind, ref)
+            except AmbiguousNameError as e:
+                results.append(e)
+                if self.is_text(ref) and "/" not in ref:
+                    bare.setdefault(ref.strip(), None)  # perhaps no longer ambiguous
+                continue
             except VSphereError as e:
                 results.append(e)
                 continue
             results.append(entry)
-            if self.needs_check(ref, entry):
+            if self.is_text(ref) and "/" in ref:
+                stale.update(Ref(e.type, e.moid) for e in self.index.inventory.ancestry(entry.moid))
+            elif self.needs_check(ref, entry):
                 bare[ref.strip()] = entry
-        if not bare:
+        if bare:
+            stale |= self._names_changed(kind, bare)
+        if not stale:
             return results
+        with describing(f"look up {kind.label} {refs[0]!r}" if len(refs) == 1 else "look up"):
+            self.index.refresh_many(sorted(stale))
+        # Looked up again in the refreshed index.
+        for i, ref in enumerate(refs):
+            if self.is_text(ref) and ("/" in ref or ref.strip() in bare):
+                results[i] = self._one(self.entry, kind, ref)
+        return results
+
+    def _synced_or_entry(self, kind: Kind, ref: Any) -> Entry:
+        return self._entry_synced(kind, ref) if self.is_text(ref) else self.entry(kind, ref)
+
+    @staticmethod
+    def _one(lookup: Callable[[Kind, Any], Entry], kind: Kind, ref: Any) -> Entry | VSphereError:
+        try:
+            return lookup(kind, ref)
+        except VSphereError as e:
+            return e
+
+    def _names_changed(self, kind: Kind, bare: dict[str, Entry | None]) -> set[Ref]:
+        """One read of the server's names: the objects to read again for the bare names
+        whose objects are not (or no longer) what the index says."""
         with describing(f"look up {len(bare)} {kind.label} names"):
             by_name: dict[str, list[Ref]] = {}
             for o in retrieve(
@@ -202,22 +189,20 @@ class Resolver:
                 name = o.props.get("name") or ""
                 for key in {name, unescape_name(name)}:
                     by_name.setdefault(key, []).append(Ref(o.type, o.moid))
-            stale: set[Ref] = set()
-            for name, entry in bare.items():
-                current = set(by_name.get(name, [])) | set(by_name.get(entry.name, []))
-                if {r.value for r in current} != {entry.moid}:
-                    stale |= current | {Ref(entry.type, entry.moid)}
-            if not stale:
-                return results
-            self.index.refresh_many(sorted(stale))
-        # Some names changed meanwhile: look those up again in the refreshed index.
-        for i, ref in enumerate(refs):
-            if isinstance(ref, str) and ref.strip() in bare:
-                try:
-                    results[i] = self.entry(kind, ref)
-                except VSphereError as e:
-                    results[i] = e
-        return results
+        stale: set[Ref] = set()
+        for name, entry in bare.items():
+            current = set(by_name.get(name, []))
+            if entry is not None:
+                current |= set(by_name.get(entry.name, []))
+                if {r.value for r in current} == {entry.moid}:
+                    continue
+                stale.add(Ref(entry.type, entry.moid))
+            # What the index thinks has the name is read again too: a twin destroyed
+            # meanwhile is forgotten so.
+            stale |= current | {
+                Ref(e.type, e.moid) for e in self.index.inventory.matches(kind, name)
+            }
+        return stale
 
     def by_uuid(self, uuid: str) -> Entry:
         """The VM with this BIOS or instance uuid."""
