@@ -1,7 +1,7 @@
 """What every operation module receives: the session, the index, the task engine, the logger,
 and the few helpers they all use.
 
-    def power_off(ops: Ops, vm: Any, *, wait: bool, timeout: float | None) -> Any:
+    def power_off(ops: Ops, *, vm: Any, wait: bool, timeout: float | None) -> Any:
         entry, obj = ops.vm(vm, confirm=True)
         return ops.run(obj.PowerOffVM_Task, f"power off {ops.name(entry)}", wait, timeout)
 """

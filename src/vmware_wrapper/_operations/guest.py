@@ -88,8 +88,6 @@ class Guest:
         self._ready_timeout = ready_timeout
         self._ready = False
         self._windows = False
-        # The guest managers are read on first use: making a Guest costs no round trip.
-        self._managers: tuple[Any, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<Guest {self._entry.display_name} user:{self._auth.username}>"
@@ -108,13 +106,18 @@ class Guest:
         return self._guest_managers()[1]
 
     def _guest_managers(self) -> tuple[Any, Any]:
-        if self._managers is None:
-            manager = self._ops.content.guestOperationsManager
+        """The process and file managers, the same for every guest of the connection: read
+        on first use, once for all of them (making a Guest costs no round trip)."""
+
+        def read() -> tuple[Any, Any]:
             values = self._ops.read(
-                manager, ["processManager", "fileManager"], "find the guest operations managers"
+                self._ops.content.guestOperationsManager,
+                ["processManager", "fileManager"],
+                "find the guest operations managers",
             )
-            self._managers = (values["processManager"], values["fileManager"])
-        return self._managers
+            return values["processManager"], values["fileManager"]
+
+        return self._ops.once("guest operations managers", read)
 
     # -- readiness and retries -------------------------------------------------------------
 
