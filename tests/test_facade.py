@@ -179,5 +179,5 @@ def test_an_operation_gets_the_arguments_python_would_bind() -> None:
         lambda: fake.act("web", colour="red"),
         lambda: fake.act("web", vm="db"),
     ):
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"^act\(\) "):
             wrong()

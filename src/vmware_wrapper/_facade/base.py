@@ -56,15 +56,17 @@ def operation(implementation: Callable[..., Any]) -> Callable[[F], F]:
         def run(self: Facade, /, *args: Any, **kwargs: Any) -> Any:
             # What signature.bind() does, in a microsecond or two instead of tens; a call
             # that does not fit is bound the slow way, for Python's own TypeError.
+            arguments = {**defaults, **dict(zip(positional, args, strict=False)), **kwargs}
             if (
                 len(args) > len(positional)
                 or not kwargs.keys() <= names
                 or any(name in kwargs for name in positional[: len(args)])
+                or not required <= arguments.keys()
             ):
-                signature.bind(self, *args, **kwargs)
-            arguments = {**defaults, **dict(zip(positional, args, strict=False)), **kwargs}
-            if not required <= arguments.keys():
-                signature.bind(self, *args, **kwargs)
+                try:
+                    signature.bind(self, *args, **kwargs)
+                except TypeError as e:  # worded as Python words a call that does not fit
+                    raise TypeError(f"{method.__name__}() {e}") from None
             return implementation(self._ops, **arguments)
 
         run.operation = implementation  # type: ignore[attr-defined]
