@@ -25,6 +25,7 @@ RETURNS_ANY = {
     "get": "the object's type follows vimtype, which may be a string (a kind)",
     "find": "the objects' type follows vimtype, which may be a string (a kind)",
     "wait_for_tasks": "a task's result is whatever its vSphere method returns",
+    "settings_from_env": "keyword arguments of VSphere, of several types (str, int, bool)",
 }
 
 

@@ -58,7 +58,9 @@ class VSphere(
     Certificates are verified by default, also for localhost. ``insecure=True`` skips the
     check (and says so in the log); ``thumbprint=`` pins the server's certificate (SHA-1 or
     SHA-256, hex, with or without colons); ``ca_file=`` trusts a private CA.
-    ``retry_timeout`` is how long an unreachable server is retried before ConnectError,
+    ``retry_timeout`` is how long an unreachable server is retried before ConnectError
+    (default: 30 s once a session was up, and 3 s for the first connection, because a refused
+    port or an unknown name is usually a typo; a number given applies to both),
     ``request_timeout`` how long one request may go unanswered before OperationTimeout.
 
     Every operation takes what "naming things" accepts (a name, a path, an id or a pyVmomi
@@ -78,7 +80,7 @@ class VSphere(
         thumbprint: str | None = None,
         ca_file: str | None = None,
         logger: logging.Logger | None = None,
-        retry_timeout: float = 30.0,
+        retry_timeout: float | None = None,
         request_timeout: float = 120.0,
         watch_inventory: bool = True,
     ) -> None:
@@ -92,7 +94,15 @@ class VSphere(
             port=port,
             protocol=protocol,
             tls=TLSPolicy(insecure=insecure, thumbprint=thumbprint, ca_file=ca_file),
-            retry=RetryPolicy(retry_timeout=retry_timeout, request_timeout=request_timeout),
+            retry=(
+                RetryPolicy(request_timeout=request_timeout)
+                if retry_timeout is None
+                else RetryPolicy(
+                    retry_timeout=retry_timeout,
+                    first_retry_timeout=retry_timeout,
+                    request_timeout=request_timeout,
+                )
+            ),
         )
         if insecure and protocol == "https":
             self.logger.warning(
@@ -106,15 +116,26 @@ class VSphere(
         self._resolver = Resolver(self._session, self._index, self.logger)
         self._ops = Ops(self._session, self._index, self._tasks, self._resolver, self.logger)
 
+    @staticmethod
+    def settings_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The keyword arguments ``from_env`` would connect with (missing ones are absent).
+
+            VSphere.settings_from_env().get("host")
+
+        Nothing is connected; a password file (VMWARE_PASSWORD_FILE) is read.
+        """
+        return settings_from_env(os.environ if env is None else env)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> VSphere:
         """Connect with the settings in the environment, as Ansible's and govc's users know them.
 
             with VSphere.from_env(request_timeout=60) as vs: ...
 
-        VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD, VMWARE_PORT, VMWARE_VALIDATE_CERTS
-        (false -> insecure), VMWARE_THUMBPRINT; falling back to GOVC_URL, GOVC_USERNAME,
-        GOVC_PASSWORD, GOVC_INSECURE. Keyword arguments override both.
+        VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (or VMWARE_PASSWORD_FILE, a file that holds
+        it), VMWARE_PORT, VMWARE_VALIDATE_CERTS (false -> insecure), VMWARE_THUMBPRINT;
+        falling back to GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD, GOVC_INSECURE. Keyword
+        arguments override both.
         """
         settings = {**settings_from_env(os.environ if env is None else env), **overrides}
         missing = [name for key, name in REQUIRED_ENV.items() if not settings.get(key)]

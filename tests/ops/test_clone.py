@@ -110,6 +110,7 @@ def test_clone_with_windows_customization(vsphere, si, clone_name):
         ({"hostname": "ok", "ip": "10.0.0.300", "netmask": "255.0.0.0"}, "ip"),
         ({"hostname": "ok", "ip": "10.0.0.3"}, "netmask"),
         ({"hostname": "ok", "domain": "-bad-"}, "domain"),
+        ({"hostname": "ok"}, "needs a DNS domain"),
     ],
 )
 def test_linux_customization_is_checked_when_made(kwargs, match):

@@ -104,13 +104,19 @@ class LinuxCustomization(_Network):
         if self.domain and not _DOMAIN.match(self.domain):
             raise InvalidInputError(f"domain={self.domain!r} is not a domain name")
         self._check_network()
+        # vSphere's CustomizationLinuxPrep requires a domain (it is not optional in the API
+        # reference); without one pyVmomi refuses the spec with a bare TypeError.
+        if not self.domain:
+            raise InvalidInputError(
+                "domain='': Linux guest customization needs a DNS domain, e.g. 'example.com'"
+            )
 
     def to_spec(self, nics: int = 1) -> Any:
         """The pyVmomi CustomizationSpec, for a VM with this many NICs."""
         c = vim.vm.customization
         identity = c.LinuxPrep(
             hostName=c.FixedName(name=self.hostname),
-            domain=self.domain or None,
+            domain=self.domain,
             hwClockUTC=self.utc_clock,
             timeZone=self.time_zone,
         )

@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 from .._inventory.index import InventoryIndex
 from .._inventory.resolver import Resolver
+from .._operations.checks import check_timeout
 from .._operations.context import Ops
 from .._tasks.engine import TaskEngine
 from .._transport.session import Session
@@ -51,6 +52,7 @@ def operation(implementation: Callable[..., Any]) -> Callable[[F], F]:
         defaults = {p.name: p.default for p in parameters if p.default is not p.empty}
         names = {p.name for p in parameters}
         required = names - defaults.keys()
+        checks_timeout = "timeout" in defaults
 
         @functools.wraps(method)
         def run(self: Facade, /, *args: Any, **kwargs: Any) -> Any:
@@ -67,6 +69,9 @@ def operation(implementation: Callable[..., Any]) -> Callable[[F], F]:
                     signature.bind(self, *args, **kwargs)
                 except TypeError as e:  # worded as Python words a call that does not fit
                     raise TypeError(f"{method.__name__}() {e}") from None
+            if checks_timeout:
+                # Refused before anything else, even when there turns out to be nothing to do.
+                check_timeout(arguments["timeout"])
             return implementation(self._ops, **arguments)
 
         run.operation = implementation  # type: ignore[attr-defined]

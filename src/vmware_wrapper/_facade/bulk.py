@@ -15,6 +15,7 @@ from .._base.types import Selection
 from .._inventory.tree import KINDS
 from .._operations import bulk as _bulk
 from .._operations.bulk import BulkProgress, BulkResult
+from .._operations.checks import check_timeout, positive_int
 from .._operations.context import vm_operation_of
 from .._tasks.engine import ProgressCallback
 from .._transport.faults import describing, task_error
@@ -48,6 +49,9 @@ class Bulk(Facade):
         ``on_progress(done, total, result)`` follows along.
         """
         method, name = self._bulk_method(operation)
+        # Bad input is refused before anything is read or sent.
+        check_timeout(timeout)
+        positive_int("concurrency", concurrency)
         targets = _bulk.select(self._ops, selection)
         declared = vm_operation_of(implementation_of(method))
         if declared is not None:

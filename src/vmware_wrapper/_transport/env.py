@@ -1,6 +1,10 @@
 """Connection settings from the environment, as Ansible's and govc's users set them.
 
 settings_from_env(os.environ)   # {"host": ..., "username": ..., ...}
+
+A password in a variable or on a command line can be read by other local users (in
+/proc/PID/environ for the same user, in ``ps`` for everyone); VMWARE_PASSWORD_FILE names a
+file that holds it instead.
 """
 
 from __future__ import annotations
@@ -54,9 +58,24 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
             raise InvalidInputError(
                 f"VMWARE_PORT={env['VMWARE_PORT']!r} is not a port number"
             ) from None
+    if "password" not in out and env.get("VMWARE_PASSWORD_FILE"):
+        out["password"] = read_password_file(env["VMWARE_PASSWORD_FILE"], "VMWARE_PASSWORD_FILE")
     validate = env.get("VMWARE_VALIDATE_CERTS", "").lower()
     if validate in _FALSE:
         out["insecure"] = True
     elif validate in _TRUE:
         out["insecure"] = False
     return out
+
+
+def read_password_file(path: str, what: str) -> str:
+    """The password in a file: its first line, without the line break."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            line = f.readline()
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInputError(f"{what}={path!r}: cannot read it ({e})") from e
+    password = line.rstrip("\r\n")
+    if not password:
+        raise InvalidInputError(f"{what}={path!r}: its first line is empty")
+    return password

@@ -47,7 +47,11 @@ _NEVER_TRANSIENT = ("InvalidPowerState",)
 class RetryPolicy:
     """How long to keep trying (seconds)."""
 
-    retry_timeout: float = 30.0  # an unreachable server, before ConnectError
+    retry_timeout: float = 30.0  # an unreachable server, once a session was up
+    # ... and before the first session: a refused port or a name that does not resolve is
+    # far more often a typo than a server restarting, so say so at once (govc, PowerCLI and
+    # Ansible fail at once too). A caller who knows the server is coming up passes both.
+    first_retry_timeout: float = 3.0
     request_timeout: float = 120.0  # one request's answer, before OperationTimeout
 
 

@@ -24,7 +24,7 @@ from .faults import describing
 from .http import HttpConnector
 from .retry import RetryPolicy
 from .soap import ResilientStub, Transport
-from .tls import TLSPolicy, make_ssl_context
+from .tls import TLSPolicy, make_ssl_context, untrusted_certificate_message
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,13 @@ class ConnectionSettings:
             raise InvalidInputError(f"port {self.port!r} is not between 1 and 65535")
         if not self.username:
             raise InvalidInputError("a username is required")
-        if self.retry.retry_timeout < 0 or self.retry.request_timeout <= 0:
-            raise InvalidInputError("retry_timeout and request_timeout must be positive")
+        retry = self.retry
+        if min(retry.retry_timeout, retry.first_retry_timeout) < 0:
+            raise InvalidInputError(f"retry_timeout={retry.retry_timeout!r}: seconds, 0 or more")
+        if retry.request_timeout <= 0:
+            raise InvalidInputError(
+                f"request_timeout={retry.request_timeout!r}: seconds, more than 0"
+            )
 
     @property
     def address(self) -> str:
@@ -73,7 +78,18 @@ class Session:
             self.ssl_context,
             settings.retry.request_timeout,
         )
-        version = self.transport.invoke(lambda: (200, negotiate_version(self.http)), "connect")
+        try:
+            version = self.transport.invoke(lambda: (200, negotiate_version(self.http)), "connect")
+        except ConnectError as e:
+            if (
+                isinstance(e.__cause__, ssl.SSLCertVerificationError)
+                and not settings.tls.thumbprint
+            ):
+                message = untrusted_certificate_message(
+                    settings.address, settings.host, settings.port, e.__cause__
+                )
+                raise ConnectError(message) from e.__cause__
+            raise
         # pyVmomi's convention: a negative port means plain http.
         port = settings.port if settings.protocol == "https" else -settings.port
         soap_stub = SoapStubAdapter(
@@ -93,6 +109,7 @@ class Session:
             self.stub.DropConnections()
             raise
         self.transport.login = self._relogin
+        self.transport.established = True
 
     @property
     def generation(self) -> int:

@@ -69,6 +69,7 @@ class Transport:
         self.generation = 0
         self.login: Callable[[], None] | None = None  # set once the session can log in
         self.closing = False  # when closing, an unreachable server is not waited for
+        self.established = False  # a session was up: an unreachable server is waited for
         self._login_lock = threading.Lock()
         # Called after each new login, by the thread that made it: whoever waits on an
         # object of the old session (which a server may leave unanswered until the wait's
@@ -86,6 +87,7 @@ class Transport:
     def _invoke(self, send: Callable[[], tuple[int, Any]], what: str) -> Any:
         stale_retried = relogged = False
         backoff: Backoff | None = None
+        window = 0.0  # how long this call waits for an unreachable server (set with backoff)
         while True:
             generation = self.generation
             try:
@@ -120,18 +122,24 @@ class Transport:
             if self.closing:
                 raise ConnectError(f"cannot reach {self.address} ({what}): {reason}") from reason
             if backoff is None:
-                backoff = Backoff(time.monotonic() + self.policy.retry_timeout)
+                window = (
+                    self.policy.retry_timeout
+                    if self.established
+                    else self.policy.first_retry_timeout
+                )
+                backoff = Backoff(time.monotonic() + window)
                 self.logger.warning(
                     "%s: %s unreachable (%s); retrying for up to %g s",
                     what,
                     self.address,
                     reason,
-                    self.policy.retry_timeout,
+                    window,
                 )
             if not backoff.pause():
                 raise ConnectError(
                     f"cannot reach {self.address} ({what}): {reason or type(reason).__name__}; "
-                    f"gave up after {self.policy.retry_timeout:g} s"
+                    f"gave up after {window:g} s"
+                    + ("" if self.established else " (retry_timeout= waits longer)")
                 ) from reason
 
     def relogin(self, seen_generation: int) -> None:
@@ -189,10 +197,14 @@ class ResilientStub(StubAdapterBase):  # type: ignore[misc]  # pyVmomi's base is
             conn.request("POST", stub.path, envelope, headers)
             response = conn.getresponse()
             body = response.read()
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as e:
             conn.close()
             if dedicated:
                 dedicated.discard()
+                if dedicated.aborted:
+                    # Closed on purpose from another thread: not a server to wait for (nor
+                    # to warn about).
+                    raise CallAborted("this connection was closed on purpose") from e
             else:
                 stub.DropConnections()
             raise
@@ -237,6 +249,10 @@ class DedicatedConnection:
                 # its pool is empty, or hands out an idle one; either way it is ours now.
                 self._conn = self._stub.soap_stub.GetConnection()
             return self._conn
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted
 
     def discard(self) -> None:
         with self._lock:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import socket
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -101,3 +102,38 @@ def make_ssl_context(policy: TLSPolicy) -> ssl.SSLContext:
         context.verify_mode = ssl.CERT_NONE
         return context
     return ssl.create_default_context(cafile=policy.ca_file)
+
+
+def presented_thumbprint(host: str, port: int, timeout: float = 5.0) -> str | None:
+    """The SHA-256 thumbprint ("AB:CD:...") of the certificate a server presents, read
+    without checking it; None if it cannot be read. Only for telling a user what they would
+    pin: nothing is sent over this connection."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except OSError:
+        return None
+    return format_thumbprint(certificate_thumbprint(der)) if der else None
+
+
+def untrusted_certificate_message(address: str, host: str, port: int, error: BaseException) -> str:
+    """Why the certificate was refused, the server's thumbprint, and the ways forward."""
+    reason = getattr(error, "verify_message", None) or str(error)
+    thumbprint = presented_thumbprint(host, port)
+    seen = (
+        f"It presents a certificate with SHA-256 thumbprint {thumbprint}. If that is your "
+        f"server's, pin it with thumbprint='{thumbprint}'"
+        if thumbprint
+        else "Pin the server's certificate with thumbprint= (its SHA-256 thumbprint)"
+    )
+    return (
+        f"the certificate of {address} is not trusted ({reason}). {seen}, or trust the CA "
+        "that issued it with ca_file=, or skip the check with insecure=True (then anyone on "
+        "the path can read and change the session)"
+    )

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import VSphere, errors
+from ._words import words_of
 
 # Exit status by error family: what the caller should do next differs by family.
 EXIT_CODES: list[tuple[type[BaseException], int]] = [
@@ -51,19 +52,44 @@ def examples(*lines: str) -> str:
 class Context:
     """The command line's state: options, the connection (made on first use), output."""
 
-    def __init__(self, options: dict[str, Any], as_json: bool, debug: bool) -> None:
-        self.options = options
-        self.as_json = as_json
-        self.debug = debug
+    def __init__(self, given: dict[str, Any]) -> None:
+        self.options: dict[str, Any] = {}  # VSphere's keyword arguments, from options
+        self.password_file: str | None = None
+        self.as_json = False
+        self.debug = False
         self._vs: VSphere | None = None
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.apply(given)
+
+    def apply(self, given: dict[str, Any]) -> None:
+        """Take global options (by their Python names), before or after the command."""
+        for key, value in given.items():
+            if value is None:
+                continue
+            if key == "as_json":
+                self.as_json = bool(value)
+            elif key == "debug":
+                self.debug = bool(value)
+            elif key == "password_file":
+                self.password_file = value
+            else:
+                self.options["username" if key == "user" else key] = value
 
     @property
     def vs(self) -> VSphere:
         if self._vs is None:
-            overrides = {k: v for k, v in self.options.items() if v is not None}
-            self._vs = VSphere.from_env(**overrides)
+            options = dict(self.options)
+            if self.password_file is not None:
+                options["password"] = read_password_file(self.password_file)
+            elif not options.get("password"):
+                settings = {**VSphere.settings_from_env(), **options}
+                if not settings.get("password") and settings.get("host") and _can_ask():
+                    who = f"{settings.get('username', '')}@{settings['host']}".lstrip("@")
+                    options["password"] = click.prompt(
+                        f"Password for {who}", hide_input=True, err=True
+                    )
+            self._vs = VSphere.from_env(**options)
         return self._vs
 
     def close(self) -> None:
@@ -76,12 +102,17 @@ class Context:
         """Records (dataclasses) or plain data, as JSON on stdout."""
         click.echo(json.dumps(to_json(data), indent=2, sort_keys=True))
 
-    def table(self, rows: Sequence[Any], columns: Sequence[tuple[str, str]]) -> None:
-        """Records as JSON (with --json) or as a table: columns are (header, field)."""
+    def table(
+        self, rows: Sequence[Any], columns: Sequence[tuple[str, str | Callable[[Any], Any]]]
+    ) -> None:
+        """Records as JSON (with --json) or as a table: columns are (header, field), where
+        field is an attribute's name or a function of the record."""
         if self.as_json:
             self.emit(list(rows))
             return
-        cells = [[_cell(getattr(row, f)) for _, f in columns] for row in rows]
+        cells = [
+            [_cell(f(row) if callable(f) else getattr(row, f)) for _, f in columns] for row in rows
+        ]
         headers = [header for header, _ in columns]
         if not self.out.is_terminal:
             # Into a pipe or a file: every character of every cell (paths can be long),
@@ -170,7 +201,8 @@ def obj(ctx: click.Context) -> Context:
 
 def confirm(cx: Context, plan: list[str], action: str, yes: bool, dry_run: bool = False) -> bool:
     """Show what a destructive command will do (``plan``, one line per change); ask whether
-    to ``action`` ("destroy 3 VMs") unless --yes. False: do nothing."""
+    to ``action`` ("destroy 3 VMs") unless --yes. False: a dry run, nothing to do. A "no"
+    ends the command: "nothing done", exit status 1."""
     for line in plan:
         cx.err.print(f"  {line}", markup=False)
     if dry_run:
@@ -178,9 +210,27 @@ def confirm(cx: Context, plan: list[str], action: str, yes: bool, dry_run: bool 
         return False
     if yes:
         return True
-    if not sys.stdin.isatty():
-        cx.fail(f"not confirmed: pass --yes to {action} (no terminal to ask)", 2)
-    return click.confirm(f"{action[:1].upper()}{action[1:]}?", default=False, err=True)
+    if not _can_ask():
+        cx.fail(f"not confirmed: pass --yes to {action} (no terminal to ask); nothing done", 2)
+    if not click.confirm(f"{action[:1].upper()}{action[1:]}?", default=False, err=True):
+        cx.fail("not confirmed: nothing done", 1)
+    return True
+
+
+def _can_ask() -> bool:
+    return sys.stdin.isatty()
+
+
+def read_password_file(path: str) -> str:
+    """The first line of a password file, as --password-file reads it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            password = f.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as e:
+        raise click.BadParameter(f"cannot read {path}: {e}", param_hint="--password-file") from e
+    if not password:
+        raise click.BadParameter(f"the first line of {path} is empty", param_hint="--password-file")
+    return password
 
 
 def plural(count: int, noun: str) -> str:
@@ -188,15 +238,18 @@ def plural(count: int, noun: str) -> str:
 
 
 def report(cx: Context, results: Sequence[Any], what: str) -> None:
-    """The outcome of a command on several targets: one line per failure, a JSON list, and
-    a non-zero exit status if any failed."""
+    """The outcome of a command on several targets: one line per failure, a summary line
+    ("power on: 3 done, 1 failed"), a JSON list with --json, and a non-zero exit status if
+    any failed."""
+    words = words_of()
     if cx.as_json:
         cx.emit(list(results))
     failed = [r for r in results if not r.ok]
     for r in failed:
-        cx.err.print(f"vmw: {r.target}: {r.error}", markup=False)
-    if not cx.as_json and not failed and len(results) > 1:
-        cx.err.print(f"{what}: {len(results)} done", markup=False)
+        cx.err.print(f"vmw: {r.target}: {words(str(r.error))}", markup=False)
+    if not cx.as_json:
+        summary = f"{what}: {len(results) - len(failed)} done"
+        cx.err.print(summary + (f", {len(failed)} failed" if failed else ""), markup=False)
     if failed:
         if len(failed) < len(results):
             raise SystemExit(PARTIAL_FAILURE)

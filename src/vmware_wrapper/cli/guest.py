@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ._command import VmwGroup
 from ._core import Context, examples, obj
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +32,7 @@ def register(group: click.Group) -> None:
     group.add_command(guest)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def guest() -> None:
     """Inside guests, through VMware Tools."""
 

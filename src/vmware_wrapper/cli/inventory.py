@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ._command import VmwCommand, VmwGroup
 from ._core import Context, examples, obj
 
 KINDS = (
@@ -29,7 +30,7 @@ def register(group: click.Group) -> None:
     group.add_command(events)
 
 
-@click.command(epilog=examples("vmw ls", "vmw ls /DC1/vm/web"))
+@click.command(cls=VmwCommand, epilog=examples("vmw ls", "vmw ls /DC1/vm/web"))
 @click.argument("path", default="/")
 @click.pass_context
 def ls(ctx: click.Context, path: str) -> None:
@@ -38,7 +39,9 @@ def ls(ctx: click.Context, path: str) -> None:
     cx.table(cx.vs.list_children(path), ITEM_COLUMNS)
 
 
-@click.command(epilog=examples("vmw find --type vm 'web-*'", "vmw find --type datastore"))
+@click.command(
+    cls=VmwCommand, epilog=examples("vmw find --type vm 'web-*'", "vmw find --type datastore")
+)
 @click.option("--type", "kind", type=click.Choice(KINDS), help="only this kind")
 @click.argument("pattern", default="*")
 @click.pass_context
@@ -48,7 +51,7 @@ def find(ctx: click.Context, kind: str | None, pattern: str) -> None:
     cx.table(cx.vs.find_items(kind or "entity", pattern), ITEM_COLUMNS)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def folder() -> None:
     """Folders."""
 
@@ -67,7 +70,7 @@ def folder_create(ctx: click.Context, path: str) -> None:
         click.echo(item.path)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def field() -> None:
     """Custom fields (custom attributes)."""
 
@@ -96,7 +99,7 @@ def field_set(ctx: click.Context, target: str, name: str, value: str) -> None:
     obj(ctx).vs.set_custom_field(target, name, value)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def notes() -> None:
     """VM notes (annotations)."""
 
@@ -124,7 +127,8 @@ def notes_get(ctx: click.Context, vm: str) -> None:
 
 
 @click.command(
-    epilog=examples("vmw events --limit 20", "vmw events web-07 --type VmPoweredOnEvent")
+    cls=VmwCommand,
+    epilog=examples("vmw events --limit 20", "vmw events web-07 --type VmPoweredOnEvent"),
 )
 @click.argument("target", required=False)
 @click.option("--limit", default=25, show_default=True, help="how many, newest first")

@@ -6,6 +6,7 @@ vmw --json vm info web-07
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 from typing import Any
@@ -15,6 +16,7 @@ import click
 from .. import __version__, errors
 from . import guest, inventory, snapshot, tag, vm
 from . import sim as sim_command
+from ._command import CommandFailed, VmwGroup, global_options
 from ._core import ENVIRONMENT_HELP, Context, exit_code
 
 EPILOG = (
@@ -38,42 +40,20 @@ Shell completion: eval "$(_VMW_COMPLETE=bash_source vmw)" (or zsh_source, fish_s
 )
 
 
-@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--host", help="vCenter or ESXi host [VMWARE_HOST]")
-@click.option("--user", help="username [VMWARE_USER]")
-@click.option("--password", help="password [VMWARE_PASSWORD]")
-@click.option("--port", type=int, help="port [VMWARE_PORT, 443]")
-@click.option("--insecure", is_flag=True, default=None, help="skip certificate checks")
-@click.option("--thumbprint", help="pin the server certificate [VMWARE_THUMBPRINT]")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-@click.option("--debug", is_flag=True, help="tracebacks for errors")
+@click.group(cls=VmwGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vmw")
 @click.pass_context
-def vmw(
-    ctx: click.Context,
-    host: str | None,
-    user: str | None,
-    password: str | None,
-    port: int | None,
-    insecure: bool | None,
-    thumbprint: str | None,
-    as_json: bool,
-    debug: bool,
-) -> None:
-    """vSphere by name: inventory, VMs, snapshots, guests, tags, events."""
-    options: dict[str, Any] = {
-        "host": host,
-        "username": user,
-        "password": password,
-        "port": port,
-        "insecure": insecure,
-        "thumbprint": thumbprint,
-    }
-    cx = Context(options, as_json, debug)
+def vmw(ctx: click.Context, /, **given: Any) -> None:
+    """vSphere by name: inventory, VMs, snapshots, guests, tags, events.
+
+    Global options go before or after the command (vmw vm ls --json).
+    """
+    cx = Context(given)
     ctx.obj = cx
     ctx.call_on_close(cx.close)
 
 
+vmw.params[:0] = global_options()
 for module in (inventory, vm, snapshot, guest, tag, sim_command):
     module.register(vmw)
 
@@ -81,11 +61,18 @@ for module in (inventory, vm, snapshot, guest, tag, sim_command):
 def main(argv: list[str] | None = None) -> None:
     """The console script: errors become one line on stderr and an exit status by family."""
     args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    # --debug anywhere before "--" (after it come a guest program's own arguments).
+    debug = "--debug" in (args[: args.index("--")] if "--" in args else args)
+    _log_to_stderr(debug)
     try:
         vmw.main(args=args, prog_name="vmw", standalone_mode=False)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except CommandFailed as e:
+        if debug:
+            traceback.print_exception(e.__cause__ or e)
+        click.echo(f"vmw: {e.message}", err=True)
+        sys.exit(e.code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
@@ -100,3 +87,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("vmw: interrupted", err=True)
         sys.exit(130)
+
+
+def _log_to_stderr(debug: bool) -> None:
+    """The library's warnings (insecure=True, a server lost and retried) as vmw's own lines;
+    with --debug, everything it logs."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("vmw: %(levelname)s: %(message)s"))
+    logger = logging.getLogger("vmware_wrapper")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)

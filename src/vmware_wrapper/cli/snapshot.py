@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import NotFoundError
+from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj
 
 
@@ -12,7 +13,7 @@ def register(group: click.Group) -> None:
     group.add_command(snapshot)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def snapshot() -> None:
     """VM snapshots."""
 

@@ -6,6 +6,7 @@ import click
 
 from .. import BulkResult
 from ..errors import VSphereError
+from ._command import VmwGroup
 from ._core import Context, examples, obj, report
 
 
@@ -13,7 +14,7 @@ def register(group: click.Group) -> None:
     group.add_command(tag)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def tag() -> None:
     """Tags (category/name)."""
 

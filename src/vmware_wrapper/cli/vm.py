@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
 
+from .. import LinuxCustomization
+from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj, plural, report
 
-VM_COLUMNS = (
+VM_COLUMNS: tuple[tuple[str, str | Callable[[Any], Any]], ...] = (
     ("NAME", "name"),
-    ("POWER", "power_state"),
+    ("POWER", lambda info: "template" if info.is_template else info.power_state),
     ("CPUS", "cpus"),
     ("MEMORY MB", "memory_mb"),
     ("IP", "ip_address"),
@@ -19,11 +22,14 @@ VM_COLUMNS = (
 )
 
 
+SECONDS = click.FloatRange(0, min_open=True)
+
+
 def register(group: click.Group) -> None:
     group.add_command(vm)
 
 
-@click.group()
+@click.group(cls=VmwGroup)
 def vm() -> None:
     """Virtual machines."""
 
@@ -42,8 +48,16 @@ def targets(cx: Context, names: tuple[str, ...]) -> list[str]:
 @click.argument("pattern", default="*")
 @click.pass_context
 def vm_ls(ctx: click.Context, pattern: str) -> None:
-    """List VMs and templates (a glob over names, or paths with a '/')."""
+    """List VMs and templates: a glob over names, or over paths with a '/'; a folder's path
+    lists the VMs in it and below it. Templates show as "template" under POWER."""
     cx: Context = obj(ctx)
+    if (
+        "/" in pattern
+        and not any(c in pattern for c in "*?[")
+        and cx.vs.find_items("folder", pattern)
+    ):
+        cx.table(cx.vs.vm_infos(cx.vs.select_vms(pattern)), VM_COLUMNS)
+        return
     cx.table(cx.vs.list_vms(pattern), VM_COLUMNS)
 
 
@@ -77,8 +91,10 @@ def _bulk(
 
 def power_command(name: str, operation: str, summary: str, **extra: Any) -> click.Command:
     @click.argument("vms", nargs=-1, required=True)
-    @click.option("--timeout", type=float, help="seconds, for each VM")
-    @click.option("--concurrency", default=10, show_default=True, help="VMs at a time")
+    @click.option("--timeout", type=SECONDS, help="seconds, for each VM")
+    @click.option(
+        "--concurrency", default=10, type=click.IntRange(1), show_default=True, help="VMs at a time"
+    )
     @click.pass_context
     def command(
         ctx: click.Context,
@@ -110,7 +126,7 @@ power_command(
     "shutdown",
     "shutdown",
     "Shut the guests down; wait until the VMs are off.",
-    options=[click.option("--force-after", type=float, help="then power off hard, seconds")],
+    options=[click.option("--force-after", type=SECONDS, help="then power off hard, seconds")],
 )
 power_command("reboot", "reboot", "Reboot the guests; wait until their tools are back.")
 power_command("reset", "reset", "Reset VMs (hard).")
@@ -120,8 +136,11 @@ power_command("suspend", "suspend", "Suspend VMs.")
 @vm.command(
     "clone",
     epilog=examples(
-        "vmw vm clone tmpl-ubuntu web-07 --folder /DC1/vm/web --cluster C1 --cpus 4 --power-on"
-    ),
+        "vmw vm clone tmpl-ubuntu web-07 --folder /DC1/vm/web --cluster C1 --cpus 4 --power-on",
+        "vmw vm clone tmpl-ubuntu web-08 --hostname web-08 --domain example.com \\",
+        "    --ip 10.0.0.8 --netmask 255.255.255.0 --gateway 10.0.0.1 --dns 10.0.0.2 --power-on",
+    )
+    + "\n\nWith --hostname, the clone's Linux guest is customized (--ip: static, else DHCP).",
 )
 @click.argument("source")
 @click.argument("name")
@@ -134,6 +153,12 @@ power_command("suspend", "suspend", "Suspend VMs.")
 @click.option("--memory-mb", type=int)
 @click.option("--power-on", is_flag=True)
 @click.option("--template", is_flag=True, help="make the clone a template")
+@click.option("--hostname", help="customize the guest (Linux): its host name")
+@click.option("--domain", help="its DNS domain")
+@click.option("--ip", help="a static IPv4 address for the first NIC (default: DHCP)")
+@click.option("--netmask", help="with --ip")
+@click.option("--gateway")
+@click.option("--dns", multiple=True, help="a DNS server (repeatable, or comma-separated)")
 @click.pass_context
 def vm_clone(
     ctx: click.Context,
@@ -148,9 +173,29 @@ def vm_clone(
     memory_mb: int | None,
     power_on: bool,
     template: bool,
+    hostname: str | None,
+    domain: str | None,
+    ip: str | None,
+    netmask: str | None,
+    gateway: str | None,
+    dns: tuple[str, ...],
 ) -> None:
-    """Clone a VM or template."""
+    """Clone a VM or template (optionally customizing its guest)."""
     cx: Context = obj(ctx)
+    customization = None
+    network = {"domain": domain, "ip": ip, "netmask": netmask, "gateway": gateway, "dns": dns}
+    if hostname is not None:
+        customization = LinuxCustomization(
+            hostname=hostname,
+            domain=domain or "",
+            ip=ip,
+            netmask=netmask,
+            gateway=gateway,
+            dns_servers=tuple(d.strip() for entry in dns for d in entry.split(",") if d.strip()),
+        )
+    elif any(network.values()):
+        given = ", ".join("--" + k for k, v in network.items() if v)
+        raise click.UsageError(f"{given}: customizing a guest needs --hostname too")
     with cx.working(f"clone {source} as {name}"):
         clone = cx.vs.clone_vm(
             source,
@@ -164,6 +209,7 @@ def vm_clone(
             memory_mb=memory_mb,
             power_on=power_on,
             template=template,
+            customization=customization,
         )
     info = cx.vs.vm_info(clone)
     if cx.as_json:
@@ -193,6 +239,15 @@ def vm_reconfig(
 ) -> None:
     """Change a VM's CPUs, memory, disk size or network."""
     cx: Context = obj(ctx)
+    changes = {
+        "--cpus": cpus,
+        "--memory-mb": memory_mb,
+        "--cores-per-socket": cores_per_socket,
+        "--disk-gb": disk_gb,
+        "--network": network,
+    }
+    if all(value is None for value in changes.values()):
+        cx.fail("nothing to change: give " + ", ".join(changes) + "; nothing done", 2)
     with cx.working(f"reconfigure {vm_name}"):
         cx.vs.reconfigure_vm(
             vm_name,
@@ -204,6 +259,9 @@ def vm_reconfig(
         )
     if cx.as_json:
         cx.emit(cx.vs.vm_info(vm_name))
+    else:
+        given = " ".join(f"{k} {v}" for k, v in changes.items() if v is not None)
+        cx.err.print(f"reconfigured {vm_name}: {given}", markup=False)
 
 
 @vm.command("destroy", epilog=examples("vmw vm destroy web-07", "vmw vm destroy 'test-*' --yes"))
@@ -211,7 +269,7 @@ def vm_reconfig(
 @click.option("--yes", is_flag=True, help="do not ask")
 @click.option("--dry-run", is_flag=True, help="only show what would be destroyed")
 @click.option("--allow-template", is_flag=True, help="templates too")
-@click.option("--concurrency", default=10, show_default=True)
+@click.option("--concurrency", default=10, type=click.IntRange(1), show_default=True)
 @click.pass_context
 def vm_destroy(
     ctx: click.Context,
@@ -224,9 +282,17 @@ def vm_destroy(
     """Destroy VMs (powered off first). Asks first, unless --yes."""
     cx: Context = obj(ctx)
     chosen = targets(cx, vms)
+    infos = cx.vs.vm_infos(chosen)
+    templates = [info.path for info in infos if info.is_template]
+    if templates and not allow_template:
+        cx.fail(
+            f"{', '.join(templates)}: {'a template' if len(templates) == 1 else 'templates'}; "
+            "pass --allow-template to destroy templates too; nothing done",
+            2,
+        )
     plan = [
         f"destroy {info.path} ({'template' if info.is_template else info.power_state})"
-        for info in cx.vs.vm_infos(chosen)
+        for info in infos
     ]
     if not confirm(cx, plan, f"destroy {plural(len(chosen), 'VM')}", yes, dry_run):
         return
@@ -252,6 +318,8 @@ def vm_rename(ctx: click.Context, vm_name: str, new_name: str) -> None:
     cx.vs.rename(vm_name, new_name)
     if cx.as_json:
         cx.emit(cx.vs.vm_info(vm))
+    else:
+        cx.err.print(f"renamed {vm_name} to {new_name}", markup=False)
 
 
 @vm.command("move", epilog=examples("vmw vm move web-07 web-08 /DC1/vm/web/prod"))
@@ -266,3 +334,42 @@ def vm_move(ctx: click.Context, args: tuple[str, ...]) -> None:
     cx.vs.move(chosen, args[-1])
     if cx.as_json:
         cx.emit(cx.vs.vm_infos(chosen))
+    else:
+        cx.err.print(f"moved {plural(len(chosen), 'VM')} into {args[-1]}", markup=False)
+
+
+@vm.command(
+    "mark-template",
+    epilog=examples("vmw vm mark-template tmpl-ubuntu", "vmw vm mark-vm tmpl-ubuntu"),
+)
+@click.argument("vm_name", metavar="VM")
+@click.pass_context
+def vm_mark_template(ctx: click.Context, vm_name: str) -> None:
+    """Turn a powered-off VM into a template."""
+    cx: Context = obj(ctx)
+    vm = cx.vs.get_vm(vm_name)
+    cx.vs.mark_as_template(vm_name)
+    _said(cx, vm, f"{vm_name} is now a template")
+
+
+@vm.command(
+    "mark-vm",
+    epilog=examples("vmw vm mark-vm tmpl-ubuntu --pool /DC0/host/DC0_C0/Resources"),
+)
+@click.argument("vm_name", metavar="VM")
+@click.option("--pool", help="resource pool for it (default: its host's root pool)")
+@click.option("--host", help="host to register it on")
+@click.pass_context
+def vm_mark_vm(ctx: click.Context, vm_name: str, pool: str | None, host: str | None) -> None:
+    """Turn a template back into a VM (powered off)."""
+    cx: Context = obj(ctx)
+    vm = cx.vs.get_vm(vm_name)
+    cx.vs.mark_as_vm(vm_name, resource_pool=pool, host=host)
+    _said(cx, vm, f"{vm_name} is now a VM")
+
+
+def _said(cx: Context, vm: Any, message: str) -> None:
+    if cx.as_json:
+        cx.emit(cx.vs.vm_info(vm))
+    else:
+        cx.err.print(message, markup=False)
