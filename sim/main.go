@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -114,6 +115,16 @@ func parseFlags(args []string) (*options, error) {
 	if err := requireLoopback(o.listen); err != nil {
 		return nil, err
 	}
+	if o.load != "" {
+		if err := checkRecording(o.load); err != nil {
+			return nil, err
+		}
+	}
+	for name, n := range map[string]int{"vm": o.vmsPerPool, "dc": o.datacenters, "cluster": o.clusters, "host": o.clusterHosts, "standalone-host": o.standaloneHost, "folder": o.folders, "pool": o.pools, "ds": o.datastores, "pg": o.portgroups} {
+		if n < 0 {
+			return nil, fmt.Errorf("-%s=%d: a count, 0 or more", name, n)
+		}
+	}
 	if o.apiVersion == "" && o.load == "" {
 		o.apiVersion = defaultAPIVersion
 	}
@@ -123,6 +134,16 @@ func parseFlags(args []string) (*options, error) {
 		}
 	}
 	return o, nil
+}
+
+// checkRecording refuses a directory that 'govc object.save' did not write: loading one
+// would fail deep inside the model (with a panic for some layouts) instead of saying why.
+func checkRecording(dir string) error {
+	matches, err := filepath.Glob(filepath.Join(dir, "*-ServiceInstance-ServiceInstance.xml"))
+	if err != nil || len(matches) == 0 {
+		return fmt.Errorf("-load=%s: not an inventory saved with 'govc object.save' (no *-ServiceInstance-ServiceInstance.xml)", dir)
+	}
+	return nil
 }
 
 // requireLoopback refuses any listen address other than a loopback one: guest operations run

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -104,3 +107,62 @@ def test_bad_settings_are_refused_before_connecting(kwargs, match):
     settings = {"host": "127.0.0.1", "username": "u", "password": "p", **kwargs}
     with pytest.raises(InvalidInputError, match=match):
         VSphere(**settings)
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # nothing listens here once closed
+
+
+def test_a_refused_first_connection_fails_within_3_seconds():
+    port = _closed_port()
+    started = time.monotonic()
+    with pytest.raises(ConnectError, match=r"gave up after 3 s \(retry_timeout= waits longer\)"):
+        VSphere("127.0.0.1", "u", "p", port=port, protocol="http")
+    assert time.monotonic() - started < 5
+
+
+def test_an_unresolvable_host_fails_at_once():
+    started = time.monotonic()
+    with pytest.raises(ConnectError, match="cannot resolve"):
+        VSphere("no-such-host.invalid", "u", "p")
+    assert time.monotonic() - started < 5
+
+
+def test_retry_timeout_given_applies_to_the_first_connection_too():
+    port = _closed_port()
+    started = time.monotonic()
+    with pytest.raises(ConnectError, match=r"gave up after 1\.5 s"):
+        VSphere("127.0.0.1", "u", "p", port=port, protocol="http", retry_timeout=1.5)
+    assert 1.3 < time.monotonic() - started < 4
+
+
+def test_an_untrusted_certificate_names_its_thumbprint_and_the_ways_forward(tls_simulator):
+    with pytest.raises(ConnectError) as caught:
+        VSphere("127.0.0.1", "admin", "right", port=tls_simulator.port)
+    message = str(caught.value)
+    assert tls_simulator.thumbprint.upper().replace(":", "") in message.replace(":", "")
+    for way in ("thumbprint=", "ca_file=", "insecure=True"):
+        assert way in message
+    # The thumbprint it shows is one that works.
+    shown = message.split("thumbprint ")[1].split(".")[0]
+    with VSphere("127.0.0.1", "admin", "right", port=tls_simulator.port, thumbprint=shown) as vs:
+        assert vs.content.about.apiType == "VirtualCenter"
+
+
+def test_a_script_that_never_closes_its_connection_exits_quietly(tmp_path):
+    script = tmp_path / "leave_open.py"
+    script.write_text(
+        "from vmware_wrapper.testing import Simulator\n"
+        "sim = Simulator(vms_per_pool=1).start()\n"
+        "vs = sim.connect()\n"
+        "print(len(vs.list_vms()))\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no "unreachable ... retrying for up to 30 s" on the way out
+    assert time.monotonic() - started < 30

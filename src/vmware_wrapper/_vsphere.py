@@ -12,8 +12,10 @@ This module makes the connection's parts and ends them.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, cast
@@ -115,6 +117,11 @@ class VSphere(
         self._tasks = TaskEngine(self._session, self.logger, after=self._index.absorb)
         self._resolver = Resolver(self._session, self._index, self.logger)
         self._ops = Ops(self._session, self._index, self._tasks, self._resolver, self.logger)
+        _OPEN.add(self)
+        # Exit hooks run last-registered first: this one again now runs before those of
+        # whatever this connection talks to that was started earlier (a Simulator).
+        atexit.unregister(_close_all)
+        atexit.register(_close_all)
 
     @staticmethod
     def settings_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -179,6 +186,7 @@ class VSphere(
 
         A lost server is not waited for.
         """
+        _OPEN.discard(self)
         self._session.transport.closing = True
         if self._tags_client is not None:
             self._tags_client.close()
@@ -201,3 +209,15 @@ class VSphere(
     def __repr__(self) -> str:
         s = self._session.settings
         return f"<VSphere {s.address} user:{s.username}>"
+
+
+# Connections still open when the interpreter exits (a script that never called close()) are
+# closed then, before the servers they talk to (a Simulator, stopped by its own exit hook)
+# go away: otherwise the inventory watch would find its server gone and log that it retries
+# for half a minute.
+_OPEN: weakref.WeakSet[VSphere] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for vs in list(_OPEN):
+        vs.close()

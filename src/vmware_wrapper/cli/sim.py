@@ -43,7 +43,7 @@ def _recording(ctx: click.Context, param: click.Parameter, value: str | None) ->
 The generated inventory (names as vcsim makes them; N counts from 0):
   /DC0                              datacenter (DC1, ... with --datacenters)
   /DC0/host/DC0_C0                  cluster, with hosts DC0_C0_H0, DC0_C0_H1, DC0_C0_H2
-  /DC0/host/DC0_H0                  a standalone host
+  /DC0/host/DC0_H0/DC0_H0           a standalone host
   /DC0/vm/DC0_H0_VM0, DC0_H0_VM1    VMs on the standalone host
   /DC0/vm/DC0_C0_RP0_VM0, ...       VMs in the cluster's resource pool
   /DC0/datastore/LocalDS_0          datastore
@@ -78,17 +78,23 @@ The generated inventory (names as vcsim makes them; N counts from 0):
     default=0,
     type=click.IntRange(0),
     show_default=True,
-    help="extra VM folders per datacenter",
+    help="folders to put the datacenters in",
 )
 @click.option(
     "--pools",
     default=0,
     type=click.IntRange(0),
     show_default=True,
-    help="extra resource pools per cluster",
+    help="empty child resource pools per cluster",
 )
 @click.option("--datastores", default=1, type=click.IntRange(1), show_default=True)
-@click.option("--portgroups", default=1, type=click.IntRange(0), show_default=True)
+@click.option(
+    "--portgroups",
+    default=1,
+    type=click.IntRange(0),
+    show_default=True,
+    help="distributed port groups per datacenter",
+)
 @click.option(
     "--load",
     type=click.Path(exists=True, file_okay=False),
