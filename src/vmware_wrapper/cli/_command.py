@@ -18,7 +18,7 @@ from .. import errors
 from ._core import Context, exit_code
 from ._words import in_cli_words
 
-_LATE = "global_"  # the parameter names of global options given after the command
+LATE_PREFIX = "global_"  # the parameter names of global options given after the command
 
 
 def global_options(*, hidden: bool = False, prefix: str = "") -> list[click.Option]:
@@ -75,7 +75,7 @@ def global_options(*, hidden: bool = False, prefix: str = "") -> list[click.Opti
     ]
 
 
-_LATE_OPTIONS = global_options(hidden=True, prefix=_LATE)
+LATE_PREFIX_OPTIONS = global_options(hidden=True, prefix=LATE_PREFIX)
 
 
 class CommandFailed(Exception):
@@ -94,13 +94,13 @@ class VmwCommand(click.Command):
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)
         taken = {spelling for p in params for spelling in (*p.opts, *p.secondary_opts)}
-        return params + [o for o in _LATE_OPTIONS if not taken & set(o.opts)]
+        return params + [o for o in LATE_PREFIX_OPTIONS if not taken & set(o.opts)]
 
     def invoke(self, ctx: click.Context) -> Any:
         late = {
-            key[len(_LATE) :]: ctx.params.pop(key)
+            key[len(LATE_PREFIX) :]: ctx.params.pop(key)
             for key in list(ctx.params)
-            if key.startswith(_LATE)
+            if key.startswith(LATE_PREFIX)
         }
         cx = ctx.find_object(Context)
         if cx is not None:

@@ -11,6 +11,7 @@ import click
 
 from ._command import VmwGroup
 from ._core import Context, examples, obj
+from .completion import complete_vm
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +46,7 @@ def guest() -> None:
         "vmw guest run web-07 --shell -- 'systemctl is-active nginx || journalctl -n 20'",
     ),
 )
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @with_credentials
 @click.option("--shell", is_flag=True, help="one command line for the guest's shell")
 @click.option("--cwd", help="working directory in the guest")
@@ -85,7 +86,7 @@ def _pairs(args: tuple[str, ...], what: str) -> list[tuple[str, str]]:
 
 
 @guest.command("upload", epilog=examples("vmw guest upload web-07 site.conf /etc/nginx/site.conf"))
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @with_credentials
 @click.argument("paths", nargs=-1, required=True)
 @click.pass_context
@@ -100,7 +101,7 @@ def guest_upload(
 
 
 @guest.command("download", epilog=examples("vmw guest download web-07 /var/log/syslog syslog.txt"))
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @with_credentials
 @click.argument("paths", nargs=-1, required=True)
 @click.pass_context

@@ -6,6 +6,7 @@ import click
 
 from ._command import VmwCommand, VmwGroup
 from ._core import Context, examples, obj
+from .completion import complete_find, complete_folder, complete_object, complete_path, complete_vm
 
 KINDS = (
     "vm",
@@ -31,7 +32,7 @@ def register(group: click.Group) -> None:
 
 
 @click.command(cls=VmwCommand, epilog=examples("vmw ls", "vmw ls /DC1/vm/web"))
-@click.argument("path", default="/")
+@click.argument("path", default="/", shell_complete=complete_path)
 @click.pass_context
 def ls(ctx: click.Context, path: str) -> None:
     """List what an inventory path holds."""
@@ -43,7 +44,7 @@ def ls(ctx: click.Context, path: str) -> None:
     cls=VmwCommand, epilog=examples("vmw find --type vm 'web-*'", "vmw find --type datastore")
 )
 @click.option("--type", "kind", type=click.Choice(KINDS), help="only this kind")
-@click.argument("pattern", default="*")
+@click.argument("pattern", default="*", shell_complete=complete_find)
 @click.pass_context
 def find(ctx: click.Context, kind: str | None, pattern: str) -> None:
     """Find objects by name (a glob), or by path when the pattern has a '/'."""
@@ -57,7 +58,7 @@ def folder() -> None:
 
 
 @folder.command("create", epilog=examples("vmw folder create /DC1/vm/web/prod"))
-@click.argument("path")
+@click.argument("path", shell_complete=complete_folder)
 @click.pass_context
 def folder_create(ctx: click.Context, path: str) -> None:
     """Make a folder and any missing parents (no error if it exists)."""
@@ -76,7 +77,7 @@ def field() -> None:
 
 
 @field.command("ls")
-@click.argument("target")
+@click.argument("target", shell_complete=complete_object)
 @click.pass_context
 def field_ls(ctx: click.Context, target: str) -> None:
     """The custom fields of an object."""
@@ -90,7 +91,7 @@ def field_ls(ctx: click.Context, target: str) -> None:
 
 
 @field.command("set", epilog=examples("vmw field set web-07 owner team-web"))
-@click.argument("target")
+@click.argument("target", shell_complete=complete_object)
 @click.argument("name")
 @click.argument("value")
 @click.pass_context
@@ -105,7 +106,7 @@ def notes() -> None:
 
 
 @notes.command("set")
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @click.argument("text")
 @click.pass_context
 def notes_set(ctx: click.Context, vm: str, text: str) -> None:
@@ -114,7 +115,7 @@ def notes_set(ctx: click.Context, vm: str, text: str) -> None:
 
 
 @notes.command("get")
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @click.pass_context
 def notes_get(ctx: click.Context, vm: str) -> None:
     """Show a VM's notes."""
@@ -130,7 +131,7 @@ def notes_get(ctx: click.Context, vm: str) -> None:
     cls=VmwCommand,
     epilog=examples("vmw events --limit 20", "vmw events web-07 --type VmPoweredOnEvent"),
 )
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=complete_object)
 @click.option("--limit", default=25, show_default=True, help="how many, newest first")
 @click.option("--type", "types", multiple=True, help="only events of this type (repeatable)")
 @click.pass_context

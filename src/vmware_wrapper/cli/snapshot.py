@@ -7,6 +7,7 @@ import click
 from ..errors import NotFoundError
 from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj
+from .completion import complete_snapshot, complete_vm
 
 
 def register(group: click.Group) -> None:
@@ -19,7 +20,7 @@ def snapshot() -> None:
 
 
 @snapshot.command("ls")
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @click.pass_context
 def snapshot_ls(ctx: click.Context, vm: str) -> None:
     """A VM's snapshots, as a tree of paths."""
@@ -36,7 +37,7 @@ def snapshot_ls(ctx: click.Context, vm: str) -> None:
 
 
 @snapshot.command("create", epilog=examples("vmw snapshot create web-07 before-upgrade --memory"))
-@click.argument("vm")
+@click.argument("vm", shell_complete=complete_vm)
 @click.argument("name")
 @click.option("--description", default="")
 @click.option("--memory", is_flag=True, help="with the VM's memory")
@@ -58,8 +59,8 @@ def snapshot_create(
 
 
 @snapshot.command("revert")
-@click.argument("vm")
-@click.argument("name", required=False)
+@click.argument("vm", shell_complete=complete_vm)
+@click.argument("name", required=False, shell_complete=complete_snapshot)
 @click.option("--yes", is_flag=True, help="do not ask")
 @click.pass_context
 def snapshot_revert(ctx: click.Context, vm: str, name: str | None, yes: bool) -> None:
@@ -87,8 +88,8 @@ def _existing(cx: Context, vm: str, name: str | None) -> str:
 
 
 @snapshot.command("rm")
-@click.argument("vm")
-@click.argument("name")
+@click.argument("vm", shell_complete=complete_vm)
+@click.argument("name", shell_complete=complete_snapshot)
 @click.option("--children", is_flag=True, help="and the snapshots below it")
 @click.option("--yes", is_flag=True, help="do not ask")
 @click.pass_context

@@ -8,6 +8,7 @@ from .. import BulkResult
 from ..errors import VSphereError
 from ._command import VmwGroup
 from ._core import Context, examples, obj, report
+from .completion import complete_object
 
 
 def register(group: click.Group) -> None:
@@ -20,7 +21,7 @@ def tag() -> None:
 
 
 @tag.command("ls", epilog=examples("vmw tag ls", "vmw tag ls web-07"))
-@click.argument("target", required=False)
+@click.argument("target", required=False, shell_complete=complete_object)
 @click.pass_context
 def tag_ls(ctx: click.Context, target: str | None) -> None:
     """All tags, or those of an object."""
@@ -72,7 +73,7 @@ def _attachment(ctx: click.Context, name: str, targets: tuple[str, ...], attach:
 
 @tag.command("attach", epilog=examples("vmw tag attach env/prod web-07 web-08"))
 @click.argument("name", metavar="CATEGORY/NAME")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1, required=True, shell_complete=complete_object)
 @click.pass_context
 def tag_attach(ctx: click.Context, name: str, targets: tuple[str, ...]) -> None:
     """Attach a tag to objects."""
@@ -81,7 +82,7 @@ def tag_attach(ctx: click.Context, name: str, targets: tuple[str, ...]) -> None:
 
 @tag.command("detach")
 @click.argument("name", metavar="CATEGORY/NAME")
-@click.argument("targets", nargs=-1, required=True)
+@click.argument("targets", nargs=-1, required=True, shell_complete=complete_object)
 @click.pass_context
 def tag_detach(ctx: click.Context, name: str, targets: tuple[str, ...]) -> None:
     """Detach a tag from objects."""

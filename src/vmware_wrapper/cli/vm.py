@@ -10,6 +10,16 @@ import click
 from .. import LinuxCustomization
 from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj, plural, report
+from .completion import (
+    complete_cluster,
+    complete_datastore,
+    complete_folder,
+    complete_host,
+    complete_network,
+    complete_pool,
+    complete_vm,
+    complete_vm_or_folder,
+)
 
 VM_COLUMNS: tuple[tuple[str, str | Callable[[Any], Any]], ...] = (
     ("NAME", "name"),
@@ -45,7 +55,7 @@ def targets(cx: Context, names: tuple[str, ...]) -> list[str]:
 @vm.command(
     "ls", epilog=examples("vmw vm ls", "vmw vm ls 'web-*'", "vmw --json vm ls '/DC1/vm/web/*'")
 )
-@click.argument("pattern", default="*")
+@click.argument("pattern", default="*", shell_complete=complete_vm)
 @click.pass_context
 def vm_ls(ctx: click.Context, pattern: str) -> None:
     """List VMs and templates: a glob over names, or over paths with a '/'; a folder's path
@@ -62,7 +72,7 @@ def vm_ls(ctx: click.Context, pattern: str) -> None:
 
 
 @vm.command("info")
-@click.argument("vms", nargs=-1, required=True)
+@click.argument("vms", nargs=-1, required=True, shell_complete=complete_vm)
 @click.pass_context
 def vm_info(ctx: click.Context, vms: tuple[str, ...]) -> None:
     """Everything about some VMs."""
@@ -90,7 +100,7 @@ def _bulk(
 
 
 def power_command(name: str, operation: str, summary: str, **extra: Any) -> click.Command:
-    @click.argument("vms", nargs=-1, required=True)
+    @click.argument("vms", nargs=-1, required=True, shell_complete=complete_vm)
     @click.option("--timeout", type=SECONDS, help="seconds, for each VM")
     @click.option(
         "--concurrency", default=10, type=click.IntRange(1), show_default=True, help="VMs at a time"
@@ -142,13 +152,15 @@ power_command("suspend", "suspend", "Suspend VMs.")
     )
     + "\n\nWith --hostname, the clone's Linux guest is customized (--ip: static, else DHCP).",
 )
-@click.argument("source")
+@click.argument("source", shell_complete=complete_vm)
 @click.argument("name")
-@click.option("--folder", help="folder path (default: the source's)")
-@click.option("--host")
-@click.option("--cluster")
-@click.option("--pool", help="resource pool")
-@click.option("--datastore")
+@click.option(
+    "--folder", help="folder path (default: the source's)", shell_complete=complete_folder
+)
+@click.option("--host", shell_complete=complete_host)
+@click.option("--cluster", shell_complete=complete_cluster)
+@click.option("--pool", help="resource pool", shell_complete=complete_pool)
+@click.option("--datastore", shell_complete=complete_datastore)
 @click.option("--cpus", type=int)
 @click.option("--memory-mb", type=int)
 @click.option("--power-on", is_flag=True)
@@ -221,12 +233,16 @@ def vm_clone(
 @vm.command(
     "reconfig", epilog=examples("vmw vm reconfig web-07 --cpus 4 --memory-mb 8192 --disk-gb 80")
 )
-@click.argument("vm_name", metavar="VM")
+@click.argument("vm_name", metavar="VM", shell_complete=complete_vm)
 @click.option("--cpus", type=int)
 @click.option("--memory-mb", type=int)
 @click.option("--cores-per-socket", type=int)
 @click.option("--disk-gb", type=float, help="grow the first disk to this size")
-@click.option("--network", help="connect the first NIC to this port group")
+@click.option(
+    "--network",
+    help="connect the first NIC to this port group",
+    shell_complete=complete_network,
+)
 @click.pass_context
 def vm_reconfig(
     ctx: click.Context,
@@ -265,7 +281,7 @@ def vm_reconfig(
 
 
 @vm.command("destroy", epilog=examples("vmw vm destroy web-07", "vmw vm destroy 'test-*' --yes"))
-@click.argument("vms", nargs=-1, required=True)
+@click.argument("vms", nargs=-1, required=True, shell_complete=complete_vm)
 @click.option("--yes", is_flag=True, help="do not ask")
 @click.option("--dry-run", is_flag=True, help="only show what would be destroyed")
 @click.option("--allow-template", is_flag=True, help="templates too")
@@ -308,7 +324,7 @@ def vm_destroy(
 
 
 @vm.command("rename")
-@click.argument("vm_name", metavar="VM")
+@click.argument("vm_name", metavar="VM", shell_complete=complete_vm)
 @click.argument("new_name")
 @click.pass_context
 def vm_rename(ctx: click.Context, vm_name: str, new_name: str) -> None:
@@ -323,7 +339,7 @@ def vm_rename(ctx: click.Context, vm_name: str, new_name: str) -> None:
 
 
 @vm.command("move", epilog=examples("vmw vm move web-07 web-08 /DC1/vm/web/prod"))
-@click.argument("args", nargs=-1, required=True)
+@click.argument("args", nargs=-1, required=True, shell_complete=complete_vm_or_folder)
 @click.pass_context
 def vm_move(ctx: click.Context, args: tuple[str, ...]) -> None:
     """Move VMs into a folder: VM... FOLDER."""
@@ -342,7 +358,7 @@ def vm_move(ctx: click.Context, args: tuple[str, ...]) -> None:
     "mark-template",
     epilog=examples("vmw vm mark-template tmpl-ubuntu", "vmw vm mark-vm tmpl-ubuntu"),
 )
-@click.argument("vm_name", metavar="VM")
+@click.argument("vm_name", metavar="VM", shell_complete=complete_vm)
 @click.pass_context
 def vm_mark_template(ctx: click.Context, vm_name: str) -> None:
     """Turn a powered-off VM into a template."""
@@ -356,9 +372,13 @@ def vm_mark_template(ctx: click.Context, vm_name: str) -> None:
     "mark-vm",
     epilog=examples("vmw vm mark-vm tmpl-ubuntu --pool /DC0/host/DC0_C0/Resources"),
 )
-@click.argument("vm_name", metavar="VM")
-@click.option("--pool", help="resource pool for it (default: its host's root pool)")
-@click.option("--host", help="host to register it on")
+@click.argument("vm_name", metavar="VM", shell_complete=complete_vm)
+@click.option(
+    "--pool",
+    help="resource pool for it (default: its host's root pool)",
+    shell_complete=complete_pool,
+)
+@click.option("--host", help="host to register it on", shell_complete=complete_host)
 @click.pass_context
 def vm_mark_vm(ctx: click.Context, vm_name: str, pool: str | None, host: str | None) -> None:
     """Turn a template back into a VM (powered off)."""
