@@ -10,7 +10,7 @@ SIM     := src/vmware_wrapper/testing/_bin/vmw-sim
 GOVC    := $(VENV)/bin/govc
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup sim govc go-check test lint unit demo bench clean
+.PHONY: setup sim govc go-check test lint unit demo bench dist clean
 
 setup: $(STAMP) $(SIM) $(GOVC)
 
@@ -38,8 +38,8 @@ $(GOVC): sim/govc/main.go sim/go.mod sim/go.sum $(STAMP) | go-check
 	cd sim && $(GO) build -trimpath -o ../$@ ./govc
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench examples
-	$(VENV)/bin/ruff format --check src tests bench examples
+	$(VENV)/bin/ruff check src tests bench examples setup.py
+	$(VENV)/bin/ruff format --check src tests bench examples setup.py
 	$(VENV)/bin/mypy
 	@test -z "$$(gofmt -l sim)" || { echo "gofmt: these need formatting:"; gofmt -l sim; exit 1; }
 	cd sim && $(GO) vet ./... && $(GO) test ./...
@@ -54,6 +54,11 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/peer.py
 	$(PY) bench/by_name.py
+
+# The sdist and a wheel in dist/. The wheel's build (setup.py) builds its own stripped
+# simulator, not the one above, and is a platform wheel when it carries one.
+dist: setup
+	$(PY) -m build --sdist --wheel
 
 clean:
 	rm -rf $(VENV) $(SIM) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

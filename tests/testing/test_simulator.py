@@ -26,11 +26,23 @@ def test_context_manager_starts_and_stops_the_process():
         os.kill(pid, 0)
 
 
-def test_a_failed_start_reports_the_simulators_own_words(tmp_path):
-    sim = Simulator(load=tmp_path / "no-such-inventory")
-    with pytest.raises(SimulatorError, match=r"exited with status 1.*no-such-inventory"):
+def test_a_failed_start_reports_the_simulators_own_words():
+    sim = Simulator(api_version="9.9")
+    with pytest.raises(SimulatorError, match=r"exited with status 2.*-api-version \"9\.9\""):
         sim.start()
     assert not sim.running
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"vms_per_pool": -1}, r"vms_per_pool=-1: a count, 0 or more"),
+        ({"load": "."}, r"not an inventory saved with 'govc object.save'"),
+    ],
+)
+def test_bad_options_are_refused_before_starting(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        Simulator(**kwargs)
 
 
 def test_a_program_that_is_not_the_simulator_is_reported(tmp_path):
@@ -41,14 +53,18 @@ def test_a_program_that_is_not_the_simulator_is_reported(tmp_path):
         Simulator(binary=str(fake)).start()
 
 
-def test_a_missing_binary_says_how_to_build_it(monkeypatch, tmp_path):
+def test_a_missing_binary_says_in_one_line_how_to_get_it(monkeypatch, tmp_path):
     import vmware_wrapper.testing._simulator as module
 
     monkeypatch.setenv("VMW_SIM", "")
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(module, "__file__", str(tmp_path / "_simulator.py"))
-    with pytest.raises(SimulatorError, match="make setup"):
+    with pytest.raises(SimulatorError) as raised:
         module.find_binary()
+    message = str(raised.value)
+    assert "\n" not in message
+    for way in ("wheel", "make sim", "pip install", "Go 1.25", "VMW_SIM"):
+        assert way in message
 
 
 def test_credentials_go_together():

@@ -73,6 +73,14 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exception(e.__cause__ or e)
         click.echo(f"vmw: {e.message}", err=True)
         sys.exit(e.code)
+    except click.exceptions.NoArgsIsHelpError as e:  # "vmw vm": the group's help
+        click.echo(e.format_message(), err=True)
+        sys.exit(e.exit_code)
+    except click.UsageError as e:
+        # One line, as every other error: what was wrong, and where the help is.
+        where = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+        click.echo(f"vmw: {e.format_message()}{where}", err=True)
+        sys.exit(e.exit_code)
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)

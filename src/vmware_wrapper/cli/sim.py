@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,21 +12,9 @@ import click
 from ._command import CommandFailed, VmwCommand
 from ._core import examples, read_password_file
 
-# What a directory saved with 'govc object.save' always holds: the service instance.
-_RECORDING_MARK = "*-ServiceInstance-ServiceInstance.xml"
-
 
 def register(group: click.Group) -> None:
     group.add_command(sim)
-
-
-def _recording(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not any(Path(value).glob(_RECORDING_MARK)):
-        raise click.BadParameter(
-            f"{value} is not an inventory saved with 'govc object.save' "
-            f"(it has no {_RECORDING_MARK} file)"
-        )
-    return value
 
 
 @click.command(
@@ -98,7 +85,6 @@ The generated inventory (names as vcsim makes them; N counts from 0):
 @click.option(
     "--load",
     type=click.Path(exists=True, file_okay=False),
-    callback=_recording,
     help="an inventory saved with 'govc object.save' instead of a generated one",
 )
 @click.option(
@@ -168,7 +154,11 @@ def sim(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        simulator = Simulator(load=load, username=username, password=password, **shape).start()
+        simulator = Simulator(load=load, username=username, password=password, **shape)
+    except ValueError as e:  # the options, refused before starting
+        raise click.UsageError(str(e).replace("load=", "--load ")) from e
+    try:
+        simulator.start()
     except SimulatorError as e:
         lines = [line for line in str(e).splitlines() if line.strip()]
         why = lines[0] if len(lines) < 2 else f"{lines[0]} ... {lines[-1].strip()}"

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 _BINARY_NAME = "vmw-sim"
 _BINARY_ENV = "VMW_SIM"
+# What a directory saved with 'govc object.save' always holds: the service instance.
+RECORDING_MARK = "*-ServiceInstance-ServiceInstance.xml"
 
 
 class SimulatorError(RuntimeError):
@@ -39,8 +41,8 @@ class SimulatorError(RuntimeError):
 
 
 def find_binary() -> str:
-    """Where the simulator program is: $VMW_SIM, the one built into this package by
-    ``make``, or ``vmw-sim`` on PATH."""
+    """Where the simulator program is: $VMW_SIM, the one in this package (a platform wheel
+    carries it; ``make sim`` builds it in a clone), or ``vmw-sim`` on PATH."""
     candidates = [
         os.environ.get(_BINARY_ENV, ""),
         str(Path(__file__).parent / "_bin" / _BINARY_NAME),
@@ -49,9 +51,12 @@ def find_binary() -> str:
     for candidate in candidates:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
+    # One line that names every way to get it: users see it as a failed fixture's report.
     raise SimulatorError(
-        f"the {_BINARY_NAME} simulator is not built: run 'make setup' in the project, "
-        f"or point ${_BINARY_ENV} at the program"
+        f"the {_BINARY_NAME} simulator is not installed: install a python-vmware-wrapper "
+        f"wheel that carries it (a platform wheel, Linux), or build it ('make sim' in a clone "
+        f"of the project, or 'pip install' from source with Go 1.25+ present), or set "
+        f"{_BINARY_ENV} to the path of a {_BINARY_NAME} program"
     )
 
 
@@ -102,6 +107,25 @@ class Simulator:
             raise ValueError("username and password go together")
         if (guest_username is None) != (guest_password is None):
             raise ValueError("guest_username and guest_password go together")
+        counts = {
+            "vms_per_pool": vms_per_pool,
+            "datacenters": datacenters,
+            "clusters": clusters,
+            "hosts_per_cluster": hosts_per_cluster,
+            "standalone_hosts": standalone_hosts,
+            "folders": folders,
+            "pools": pools,
+            "datastores": datastores,
+            "portgroups": portgroups,
+        }
+        for name, count in counts.items():
+            if not isinstance(count, int) or count < 0:
+                raise ValueError(f"{name}={count!r}: a count, 0 or more")
+        if load is not None and not any(Path(load).glob(RECORDING_MARK)):
+            raise ValueError(
+                f"load={os.fspath(load)!r}: not an inventory saved with 'govc object.save' "
+                f"(it has no {RECORDING_MARK} file)"
+            )
         self.username = username or "user"
         self.password = password or "pass"
         self.tls = tls

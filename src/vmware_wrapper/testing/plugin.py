@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._simulator import Simulator
+from ._simulator import Simulator, SimulatorError
 
 if TYPE_CHECKING:
     from .. import VSphere
@@ -32,8 +32,20 @@ def vsphere_simulator_options() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def vsphere_simulator(vsphere_simulator_options: dict[str, Any]) -> Iterator[Simulator]:
     """One running simulator for the whole test session."""
-    with Simulator(**vsphere_simulator_options) as sim:
-        yield sim
+    simulator = Simulator(**vsphere_simulator_options)
+    failure = None
+    try:
+        simulator.start()
+    except SimulatorError as e:
+        failure = str(e)
+    if failure is not None:
+        # Just what to do about it: a traceback through this plugin would add nothing (and
+        # failing outside the except block keeps pytest from showing the error twice).
+        pytest.fail(failure, pytrace=False)
+    try:
+        yield simulator
+    finally:
+        simulator.stop()
 
 
 @pytest.fixture
