@@ -453,6 +453,25 @@ def _create_folder(vs: VSphere, sim: Simulator, path: str) -> None:
     vs.create_folder(path, timeout=TIMEOUT)
 
 
+def _folder_with_a_vm(lab: Lab) -> str:
+    """A new folder holding a subfolder with a running VM in it (a clone of SOURCE)."""
+    lab.sweep()
+    folder = lab.vm_folder.CreateFolder(lab.unique("folder-"))
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec(), powerOn=True)
+    wait_task(lab.source.Clone(folder.CreateFolder("sub"), lab.unique(), spec))
+    return f"/DC0/vm/{folder.name}"
+
+
+@_case("folder_contents", _folder_with_a_vm)
+def _folder_contents(vs: VSphere, sim: Simulator, path: str) -> None:
+    vs.folder_contents(path)
+
+
+@_case("delete_folder recursive", _folder_with_a_vm)
+def _delete_folder(vs: VSphere, sim: Simulator, path: str) -> None:
+    vs.delete_folder(path, recursive=True, timeout=TIMEOUT)
+
+
 @_case("move", _off)
 def _move(vs: VSphere, sim: Simulator, vm: str) -> None:
     vs.move(vm, f"/DC0/vm/{PREFIX}moves", timeout=TIMEOUT)

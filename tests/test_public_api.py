@@ -106,6 +106,7 @@ def test_the_contract_methods_exist():
         "remove_snapshot",
         "remove_all_snapshots",
         "create_folder",
+        "delete_folder",
         "move",
         "set_custom_field",
         "get_custom_fields",

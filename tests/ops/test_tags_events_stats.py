@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -84,10 +85,115 @@ def test_tag_names_are_resolved_like_inventory_names(vsphere, category):
 
 
 def test_duplicate_categories_are_refused(vsphere, category):
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(InvalidInputError, match=f"^create category '{category}': category "):
         vsphere.tags.create_category(category)
     with pytest.raises(InvalidInputError, match="cardinality"):
         vsphere.tags.create_category("x", cardinality="SOME")
+
+
+class RestCalls:
+    """The (method, path) of every vAPI REST call the library makes, in order. ``before``
+    maps a (method, path) to what another client does just before such a call goes out."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.before: dict[tuple[str, str], Callable[[], None]] = {}
+
+
+@pytest.fixture
+def rest_calls(vsphere, monkeypatch):
+    recorder = RestCalls()
+    client = vsphere.tags._rest
+    real = client.call
+
+    def call(method, path, body=None, **kwargs):
+        recorder.calls.append((method, path))
+        act = recorder.before.pop((method, path), None)
+        if act is not None:
+            act()
+        return real(method, path, body, **kwargs)
+
+    monkeypatch.setattr(client, "call", call)
+    return recorder
+
+
+def test_an_existing_tag_or_category_is_refused_before_anything_is_sent(
+    vsphere, vsphere_simulator, category, rest_calls
+):
+    with pytest.raises(InvalidInputError) as caught:
+        vsphere.tags.create_tag("prod", category)
+    assert (
+        str(caught.value) == f"create tag '{category}/prod': tag '{category}/prod' already exists"
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        vsphere.tags.create_category(category)
+    assert (
+        str(caught.value) == f"create category '{category}': category '{category}' already exists"
+    )
+    assert ("POST", "/tagging/tag") not in rest_calls.calls
+    assert ("POST", "/tagging/category") not in rest_calls.calls
+    # Read back without the library: one "prod" in the category, and one such category.
+    ids = rest(vsphere_simulator, "GET", "/tagging/category")
+    infos = [rest(vsphere_simulator, "GET", f"/tagging/category/id:{i}") for i in ids]
+    (info,) = [c for c in infos if c["name"] == category]
+    tag_ids = rest(
+        vsphere_simulator, "POST", f"/tagging/tag/id:{info['id']}?~action=list-tags-for-category"
+    )
+    names = [rest(vsphere_simulator, "GET", f"/tagging/tag/id:{i}")["name"] for i in tag_ids]
+    assert sorted(names) == ["dev", "prod"]
+    # A tag of that name in another category is another tag.
+    other = f"{category}-b"
+    vsphere.tags.create_category(other)
+    try:
+        vsphere.tags.create_tag("prod", other)
+        assert f"{other}/prod" in vsphere.tags.tags(other)
+    finally:
+        vsphere.tags.delete_category(other)
+
+
+def test_what_another_client_makes_meanwhile_is_refused_by_the_server_in_a_sentence(
+    vsphere, vsphere_simulator, category, rest_calls
+):
+    """The library's check and its request race with other clients: what the server then
+    answers (com.vmware.vapi.std.errors.already_exists) reads as the check's refusal does."""
+    name = f"{category}-race"
+    ids = rest(vsphere_simulator, "GET", "/tagging/category")
+    category_id = next(
+        i
+        for i in ids
+        if rest(vsphere_simulator, "GET", f"/tagging/category/id:{i}")["name"] == category
+    )
+
+    def another_client_makes_the_category():
+        spec = {"name": name, "description": "", "cardinality": "MULTIPLE", "associable_types": []}
+        rest(vsphere_simulator, "POST", "/tagging/category", {"create_spec": spec})
+
+    def another_client_makes_the_tag():
+        spec = {"name": "staging", "description": "", "category_id": category_id}
+        rest(vsphere_simulator, "POST", "/tagging/tag", {"create_spec": spec})
+
+    rest_calls.before[("POST", "/tagging/category")] = another_client_makes_the_category
+    try:
+        with pytest.raises(InvalidInputError) as caught:
+            vsphere.tags.create_category(name)
+        assert str(caught.value) == f"create category '{name}': category '{name}' already exists"
+        rest_calls.before[("POST", "/tagging/tag")] = another_client_makes_the_tag
+        with pytest.raises(InvalidInputError) as caught:
+            vsphere.tags.create_tag("staging", category)
+        assert str(caught.value) == (
+            f"create tag '{category}/staging': tag '{category}/staging' already exists"
+        )
+        # Both were sent: the server refused them, not the library's check.
+        assert not rest_calls.before
+        assert ("POST", "/tagging/category") in rest_calls.calls
+        assert ("POST", "/tagging/tag") in rest_calls.calls
+    finally:
+        vsphere.tags.delete_category(name)
+    assert sorted(vsphere.tags.tags(category)) == [
+        f"{category}/dev",
+        f"{category}/prod",
+        f"{category}/staging",
+    ]
 
 
 def test_events_of_a_vm_newest_first(vsphere, si, fresh_vm):

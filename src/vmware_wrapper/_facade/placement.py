@@ -1,6 +1,7 @@
 """Where things are and what they are called: folders, moves, renames, templates, relocation.
 
 vs.create_folder("/DC0/vm/web/prod")
+vs.delete_folder("/DC0/vm/old-project", recursive=True)
 vs.move(["web-07", "web-08"], "/DC0/vm/web/prod")
 vs.relocate_vm("web-07", host="esx-02", datastore="fast-ds")
 """
@@ -12,6 +13,7 @@ from typing import Literal, overload
 
 from pyVmomi import vim
 
+from .._base.models import InventoryItem
 from .._base.types import DatastoreRef, EntityRef, FolderRef, HostRef, ResourcePoolRef, VMRef
 from .._operations import placement as _placement
 from .._tasks.handles import Handle
@@ -60,6 +62,56 @@ class Placement(Facade):
             folder = vs.create_folder("/DC0/vm/web/prod")
 
         A path through a datacenter's VM folder ("/DC0/vm/..."); each missing part is made.
+        """
+
+    @operation(_placement.folder_contents)
+    def folder_contents(self, path: FolderRef) -> list[InventoryItem]:
+        """Everything below a folder, through all its subfolders, sorted by path.
+
+            for item in vs.folder_contents("/DC0/vm/old-project"):
+                print(item.type, item.path)
+
+        What ``delete_folder(path, recursive=True)`` would remove (or, for hosts, clusters,
+        datastores, networks and vApps, refuse to): one read of the server, not of the
+        inventory index. Datacenters, clusters and vApps are listed, not what they hold.
+        """
+
+    @overload
+    def delete_folder(
+        self,
+        path: FolderRef,
+        *,
+        recursive: bool = ...,
+        wait: Literal[True] = ...,
+        timeout: float | None = ...,
+    ) -> None: ...
+    @overload
+    def delete_folder(
+        self,
+        path: FolderRef,
+        *,
+        recursive: bool = ...,
+        wait: Literal[False],
+        timeout: float | None = ...,
+    ) -> Handle[None]: ...
+    @operation(_placement.delete_folder)
+    def delete_folder(
+        self,
+        path: FolderRef,
+        *,
+        recursive: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> Handle[None] | None:
+        """Delete a folder of any kind; with ``recursive=True``, with everything in it.
+
+            vs.delete_folder("/DC0/vm/old-project", recursive=True)
+
+        A folder that holds anything is refused unless ``recursive``; then its VMs and
+        templates, in subfolders too, are powered off (hard) and destroyed, disks and all,
+        before the folder goes with its subfolders (see ``folder_contents``). Refused before
+        anything is sent: the root folder, a datacenter's own folders ("/DC0/vm", ...), and
+        a folder holding hosts, clusters, datastores, networks or vApps.
         """
 
     @overload

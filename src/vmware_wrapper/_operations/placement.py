@@ -1,18 +1,23 @@
 """Where things are and what they are called: folders, moves, renames, templates, relocation.
 
 create_folder(ops, "/DC1/vm/web/prod")     # mkdir -p: missing parents made, no error if there
+delete_folder(ops, "/DC1/vm/old", recursive=True)   # its VMs destroyed, then the folder
 move(ops, ["web-07", "web-08"], "/DC1/vm/web/prod")
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from .._base.models import InventoryItem
 from .._base.names import escape_name, split_path, unescape_name
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS, Entry
-from .._transport.faults import describing, is_fault
-from .._transport.retrieve import Ref
+from .._transport.faults import describing, is_fault, task_error
+from .._transport.retrieve import ObjectSource, Ref, retrieve
 from ..errors import InvalidInputError, InvalidStateError, NotFoundError
 from .checks import (
     OFF,
@@ -22,6 +27,8 @@ from .checks import (
     check_same_datacenter,
     check_timeout,
     datacenter_of,
+    deadline_of,
+    remaining,
 )
 from .context import Ops, vm_operation
 
@@ -85,6 +92,241 @@ def _existing_child_folder(ops: Ops, parent: Any, name: str, description: str) -
                 raise InvalidInputError(f"{description}: {name!r} is a {child.type}")
             return ops.resolver.obj(child)
     raise NotFoundError(f"{description}: {name!r} exists, yet is not among the folder's children")
+
+
+# What deleting a folder takes along: its subfolders, destroyed with it by Folder.Destroy_Task,
+# and the VMs and templates in them, powered off and destroyed first, each by its own task
+# (as destroy_vm does): vSphere refuses to destroy a folder that holds a running VM, and a
+# VM's own task says which VM failed. Anything else below a folder is infrastructure
+# (datacenters, clusters, hosts, datastores, networks, switches) or a vApp, which no one
+# means to remove by deleting a folder: refused.
+_REMOVABLE = frozenset({"Folder", "VirtualMachine"})
+
+# How objects are counted in messages: kind (a vSphere type, or "template") -> word, plural.
+_WORDS = {
+    "Folder": ("folder", "folders"),
+    "VirtualMachine": ("VM", "VMs"),
+    "template": ("template", "templates"),
+    "Datacenter": ("datacenter", "datacenters"),
+    "ClusterComputeResource": ("cluster", "clusters"),
+    # A standalone host sits in a compute resource of its own, named after it.
+    "ComputeResource": ("host", "hosts"),
+    "HostSystem": ("host", "hosts"),
+    "Datastore": ("datastore", "datastores"),
+    "StoragePod": ("datastore cluster", "datastore clusters"),
+    "Network": ("network", "networks"),
+    "OpaqueNetwork": ("network", "networks"),
+    "DistributedVirtualPortgroup": ("port group", "port groups"),
+    "VmwareDistributedVirtualSwitch": ("distributed switch", "distributed switches"),
+    "DistributedVirtualSwitch": ("distributed switch", "distributed switches"),
+    "VirtualApp": ("vApp", "vApps"),
+}
+
+# What a folder's contents are read with: where each object is, and what destroying a VM
+# needs to know first.
+_TREE_PATHS = {
+    "ManagedEntity": ("name", "parent"),
+    "VirtualMachine": ("config.template", "runtime.powerState"),
+}
+
+# Tasks started together while a recursive delete powers off and destroys VMs: a folder of
+# hundreds is neither done one VM at a time nor queued on vCenter all at once (a failure
+# then stops the rest sooner).
+_TASKS_AT_ONCE = 16
+
+
+@dataclass(frozen=True)
+class _Held:
+    """An object below a folder, as the server answered a moment ago."""
+
+    ref: Ref
+    name: str  # as people read it
+    path: str
+    template: bool
+    power_state: str | None
+
+    @property
+    def kind(self) -> str:
+        return "template" if self.template else self.ref.type
+
+
+def _read_folder(ops: Ops, entry: Entry, *, recursive: bool, description: str) -> list[_Held]:
+    """What a folder holds (``recursive``: and its subfolders, to the last level), sorted by
+    path; read from the server in one call, whatever the index says. NotFoundError if the
+    folder itself is gone."""
+    with describing(description):
+        found = {
+            o.moid: o
+            for o in retrieve(
+                ops.session.stub,
+                ops.content.propertyCollector._moId,
+                _TREE_PATHS,
+                ObjectSource.folder_tree(Ref("Folder", entry.moid), recursive=recursive),
+            )
+        }
+    if entry.moid not in found:
+        raise NotFoundError(f"{description}: it no longer exists")
+    paths = {entry.moid: ops.resolver.path(entry).rstrip("/")}
+
+    def path(moid: str) -> str | None:
+        # Parents come with their children (one answer, one moment): every object below
+        # reaches the folder, unless the server reports something unexpected.
+        if moid not in paths:
+            parent = found[moid].props.get("parent")
+            if not isinstance(parent, Ref) or parent.value not in found:
+                return None
+            above = path(parent.value)
+            if above is None:
+                return None
+            stored = found[moid].props.get("name") or ""
+            paths[moid] = f"{above}/{escape_name(unescape_name(stored))}"
+        return paths[moid]
+
+    held = []
+    for moid, obj in found.items():
+        where = path(moid) if moid != entry.moid else None
+        if where is None:
+            continue
+        held.append(
+            _Held(
+                Ref(obj.type, moid),
+                unescape_name(obj.props.get("name") or ""),
+                where,
+                bool(obj.props.get("config.template")),
+                obj.props.get("runtime.powerState"),
+            )
+        )
+    return sorted(held, key=lambda h: h.path)
+
+
+def _tally(held: list[_Held]) -> str:
+    """'2 VMs, 1 template and 3 folders'."""
+    order = list(_WORDS)
+    counts = Counter(h.kind for h in held)
+    words: Counter[tuple[str, str]] = Counter()
+    # Always in the same order (folders, VMs, templates, ...), whatever the server's.
+    for kind in sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        words[_WORDS.get(kind, (kind, kind + "s"))] += counts[kind]
+    parts = [f"{n} {one if n == 1 else several}" for (one, several), n in words.items()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _some_paths(held: list[_Held], at_most: int = 3) -> str:
+    shown = ", ".join(h.path for h in held[:at_most])
+    return shown + (f" and {len(held) - at_most} more" if len(held) > at_most else "")
+
+
+def folder_contents(ops: Ops, *, path: Any) -> list[InventoryItem]:
+    """Everything below a folder, through its subfolders, as the server has it now."""
+    entry, _ = ops.resolve(KINDS["folder"], path)
+    description = f"list the contents of folder {ops.resolver.path(entry)!r}"
+    held = _read_folder(ops, entry, recursive=True, description=description)
+    return [InventoryItem(h.name, h.ref.type, h.path, h.ref.value) for h in held]
+
+
+def delete_folder(
+    ops: Ops, *, path: Any, recursive: bool, wait: bool, timeout: float | None
+) -> Any:
+    """Delete a folder; with ``recursive``, destroy the VMs and templates below it first."""
+    deadline = deadline_of(timeout)
+    if not isinstance(recursive, bool):
+        # A string such as "no" would otherwise read as True, and destroy VMs.
+        raise InvalidInputError(f"recursive={recursive!r}: True or False")
+    entry, folder = ops.resolve(KINDS["folder"], path, confirm=True)
+    description = f"delete folder {ops.resolver.path(entry)!r}"
+    _check_deletable(ops, entry, description)
+    held = _read_folder(ops, entry, recursive=recursive, description=description)
+    others = [h for h in held if h.ref.type not in _REMOVABLE]
+    if others:
+        raise InvalidInputError(
+            f"{description}: it holds {_tally(others)} ({_some_paths(others)}), which "
+            "deleting a folder does not remove: move or remove them first"
+        )
+    if held and not recursive:
+        # InvalidInputError, not InvalidStateError: nothing was sent, and what the caller
+        # changes is an argument (recursive=True), not the folder.
+        count = f"{len(held)} objects ({_tally(held)})" if len(held) > 1 else _tally(held)
+        raise InvalidInputError(
+            f"{description}: it holds {count}; pass recursive=True to delete it with "
+            "everything in it"
+        )
+    vms = [h for h in held if h.ref.type == "VirtualMachine"]
+    if vms:
+        _destroy_vms(ops, vms, description, deadline)
+        # Destroying them took a while: a VM moved in meanwhile would go with the folder
+        # (Folder.Destroy_Task destroys what it holds), and it was not asked for.
+        held = _read_folder(ops, entry, recursive=True, description=description)
+        arrived = [h for h in held if h.ref.type != "Folder"]
+        if arrived:
+            raise InvalidStateError(
+                f"{description}: its {len(vms)} VMs and templates were destroyed, but "
+                f"meanwhile {_tally(arrived)} came into it ({_some_paths(arrived)}); "
+                "the folder is left as it is"
+            )
+    subfolders = [h.ref.value for h in held if h.ref.type == "Folder"]
+
+    def forget(result: Any, deadline: float | None) -> None:
+        # The task names only the folder (which the index drops on its own): its subfolders
+        # are gone with it, and no one needs to wait for the watch to say so.
+        for moid in subfolders:
+            ops.index.forget(moid)
+
+    return ops.run(folder.Destroy_Task, description, wait, remaining(deadline), on_done=forget)
+
+
+def _check_deletable(ops: Ops, entry: Entry, description: str) -> None:
+    """Refuse the folders vSphere makes and needs: the root folder, and a datacenter's own
+    folders (vm, host, datastore, network), which go only with their datacenter."""
+    inventory = ops.index.inventory
+    if entry.moid == inventory.root:
+        raise InvalidInputError(f"{description}: it is the root folder of the inventory")
+    parent = inventory.get(entry.parent or "")
+    if parent is not None and parent.type == "Datacenter":
+        raise InvalidInputError(
+            f"{description}: it is one of the folders of datacenter {parent.display_name!r} "
+            "itself, which go only with the datacenter"
+        )
+
+
+def _destroy_vms(ops: Ops, vms: list[_Held], context: str, deadline: float | None) -> None:
+    """Power off (hard) what is not off, then destroy, a batch of VMs at a time."""
+    for first in range(0, len(vms), _TASKS_AT_ONCE):
+        batch = vms[first : first + _TASKS_AT_ONCE]
+        objs = {h.ref.value: vim.VirtualMachine(h.ref.value, ops.session.stub) for h in batch}
+        _run_together(
+            ops,
+            [
+                (objs[h.ref.value].PowerOffVM_Task, f"{context}: power off {h.path!r}")
+                for h in batch
+                if h.power_state not in (None, OFF)
+            ],
+            f"{context}: power off VMs",
+            deadline,
+        )
+        _run_together(
+            ops,
+            [(objs[h.ref.value].Destroy_Task, f"{context}: destroy {h.path!r}") for h in batch],
+            f"{context}: destroy VMs",
+            deadline,
+        )
+        ops.logger.info("%s: destroyed %d of %d VMs", context, first + len(batch), len(vms))
+
+
+def _run_together(
+    ops: Ops, work: list[tuple[Callable[[], Any], str]], context: str, deadline: float | None
+) -> None:
+    """Start these tasks and wait for all of them; TaskError for the first that failed."""
+    started = []
+    for start, description in work:
+        with describing(description):
+            started.append((start(), description))
+    if not started:
+        return
+    with describing(context):
+        infos = ops.tasks.wait(started, timeout=remaining(deadline))
+    for info, (task, description) in zip(infos, started, strict=True):
+        if info.state == "error":
+            raise task_error(info.error, description, task)
 
 
 def move(ops: Ops, *, objs: Any, folder: Any, wait: bool, timeout: float | None) -> Any:

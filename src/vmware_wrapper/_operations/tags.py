@@ -8,7 +8,8 @@
 
 The REST session is made from the connection's own credentials and TLS settings, and made
 again when it expires. A tag is named "category/name", or "name" when only one category has
-a tag of that name.
+a tag of that name. A failure names what was asked for: "create tag 'env/prod': tag
+'env/prod' already exists".
 """
 
 from __future__ import annotations
@@ -42,16 +43,35 @@ class Tags:
 
     def _categories(self) -> dict[str, dict[str, Any]]:
         ids = self._rest.call("GET", "/tagging/category", context="list tag categories") or []
-        return {
-            i: self._rest.call("GET", f"/tagging/category/id:{i}", context="read a tag category")
-            for i in ids
-        }
+        return self._read_each("category", ids)
 
     def _tags(self) -> dict[str, dict[str, Any]]:
         ids = self._rest.call("GET", "/tagging/tag", context="list tags") or []
-        return {
-            i: self._rest.call("GET", f"/tagging/tag/id:{i}", context="read a tag") for i in ids
-        }
+        return self._read_each("tag", ids)
+
+    def _tags_in(self, category_id: str, category: str) -> dict[str, dict[str, Any]]:
+        """The tags of one category (without reading every other category's)."""
+        label = _category_label(category)
+        ids = self._rest.call(
+            "POST", f"/tagging/tag/id:{category_id}?~action=list-tags-for-category",
+            context=f"list the tags of {label}", subject=label,
+        ) or []  # fmt: skip
+        return self._read_each("tag", ids)
+
+    def _read_each(self, what: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Each listed category or tag (``what``), read by its id. One deleted since the
+        listing is left out, as a listing leaves out what is no longer there."""
+        noun = "tag category" if what == "category" else "tag"
+        found = {}
+        for i in ids:
+            try:
+                found[i] = self._rest.call(
+                    "GET", f"/tagging/{what}/id:{i}",
+                    context=f"read {noun} {i}", subject=f"{noun} {i}",
+                )  # fmt: skip
+            except NotFoundError:
+                continue
+        return found
 
     def categories(self) -> list[str]:
         """Category names."""
@@ -114,6 +134,12 @@ class Tags:
         if cardinality not in _CARDINALITIES:
             raise InvalidInputError(f"cardinality={cardinality!r}: SINGLE or MULTIPLE")
         associable = sorted({t for kind in types for t in _type_names(kind)})
+        label = _category_label(name)
+        context = f"create {label}"
+        # Refused here when the name is seen taken; the server refuses what is made meanwhile
+        # (translated to the same error, see faults.translate_rest).
+        if any(c.get("name") == name for c in self._categories().values()):
+            raise InvalidInputError(f"{context}: {label} already exists")
         spec = {
             "create_spec": {
                 "name": name,
@@ -123,7 +149,7 @@ class Tags:
             }
         }
         category_id = self._rest.call(
-            "POST", "/tagging/category", spec, context=f"create category {name!r}"
+            "POST", "/tagging/category", spec, context=context, subject=label
         )
         self._ops.logger.info("create tag category %r (%s)", name, cardinality)
         return str(category_id)
@@ -133,26 +159,39 @@ class Tags:
         if not isinstance(name, str) or not name.strip() or "/" in name:
             raise InvalidInputError(f"tag name {name!r}: a non-empty string without '/'")
         category_id, _ = self._category_id(category)
+        label = _tag_label(category, name)
+        context = f"create {label}"
+        # Refused here when the name is seen taken in the category (see create_category).
+        if any(t.get("name") == name for t in self._tags_in(category_id, category).values()):
+            raise InvalidInputError(f"{context}: {label} already exists")
         spec = {
             "create_spec": {"name": name, "description": description, "category_id": category_id}
         }
         tag_id = self._rest.call(
-            "POST", "/tagging/tag", spec, context=f"create tag {category}/{name}"
-        )
+            "POST", "/tagging/tag", spec,
+            context=context, subject=label, missing=_category_label(category),
+        )  # fmt: skip
         self._ops.logger.info("create tag %s/%s", category, name)
         return str(tag_id)
 
     def delete_tag(self, tag: str) -> None:
         """Delete a tag ("category/name", or "name" when that is unambiguous)."""
         tag_id, t, c = self._tag_id(tag)
-        self._rest.call("DELETE", f"/tagging/tag/id:{tag_id}", context=f"delete tag {tag!r}")
+        label = _tag_label(c.get("name", "?"), t["name"])
+        self._rest.call(
+            "DELETE", f"/tagging/tag/id:{tag_id}", context=f"delete {label}", subject=label
+        )
         self._ops.logger.info("delete tag %s/%s", c.get("name"), t["name"])
 
     def delete_category(self, category: str) -> None:
         """Delete a category and its tags."""
         category_id, _ = self._category_id(category)
+        label = _category_label(category)
         self._rest.call(
-            "DELETE", f"/tagging/category/id:{category_id}", context=f"delete category {category!r}"
+            "DELETE",
+            f"/tagging/category/id:{category_id}",
+            context=f"delete {label}",
+            subject=label,
         )
         self._ops.logger.info("delete tag category %r", category)
 
@@ -166,13 +205,14 @@ class Tags:
         """Attach a tag to any inventory object (nothing if it is attached already)."""
         tag_id, t, category = self._tag_id(tag)
         _, object_id, shown = self._object(obj, confirm=True)
-        description = f"attach tag {category.get('name')}/{t['name']} to {shown}"
+        label = _tag_label(category.get("name", "?"), t["name"])
+        description = f"attach {label} to {shown}"
         allowed = category.get("associable_types") or []
         if allowed and object_id["type"] not in allowed:
             raise InvalidInputError(
                 f"{description}: category {category.get('name')!r} takes only {', '.join(allowed)}"
             )
-        attached = self._attached_ids(object_id, description)
+        attached = self._attached_ids(object_id, shown, description)
         if tag_id in attached:
             self._ops.logger.info("%s: already attached", description)
             return
@@ -191,6 +231,7 @@ class Tags:
         self._rest.call(
             "POST", f"/tagging/tag-association/id:{tag_id}?~action=attach",
             {"object_id": object_id}, context=description,
+            subject=label, missing=f"{label} or {shown}",
         )  # fmt: skip
         self._ops.logger.info("%s", description)
 
@@ -198,25 +239,27 @@ class Tags:
         """Detach a tag from an object (nothing if it is not attached)."""
         tag_id, t, category = self._tag_id(tag)
         _, object_id, shown = self._object(obj, confirm=True)
-        description = f"detach tag {category.get('name')}/{t['name']} from {shown}"
+        label = _tag_label(category.get("name", "?"), t["name"])
+        description = f"detach {label} from {shown}"
         self._rest.call(
             "POST", f"/tagging/tag-association/id:{tag_id}?~action=detach",
             {"object_id": object_id}, context=description,
+            subject=label, missing=f"{label} or {shown}",
         )  # fmt: skip
         self._ops.logger.info("%s", description)
 
-    def _attached_ids(self, object_id: dict[str, str], context: str) -> list[str]:
+    def _attached_ids(self, object_id: dict[str, str], shown: str, context: str) -> list[str]:
         return list(
             self._rest.call(
                 "POST", "/tagging/tag-association?~action=list-attached-tags",
-                {"object_id": object_id}, context=context,
+                {"object_id": object_id}, context=context, subject=shown,
             ) or []
         )  # fmt: skip
 
     def tags_of(self, obj: EntityRef) -> list[str]:
         """The tags attached to an object, as "category/name"."""
         _, object_id, shown = self._object(obj)
-        ids = self._attached_ids(object_id, f"list the tags of {shown}")
+        ids = self._attached_ids(object_id, shown, f"list the tags of {shown}")
         if not ids:
             return []
         tags = self._tags()
@@ -228,9 +271,10 @@ class Tags:
     def objects_with(self, tag: str) -> list[vim.ManagedEntity]:
         """The objects a tag is attached to (pyVmomi objects on this connection)."""
         tag_id, t, category = self._tag_id(tag)
+        label = _tag_label(category.get("name", "?"), t["name"])
         refs = self._rest.call(
             "POST", f"/tagging/tag-association/id:{tag_id}?~action=list-attached-objects", {},
-            context=f"list the objects tagged {category.get('name')}/{t['name']}",
+            context=f"list the objects with {label}", subject=label,
         ) or []  # fmt: skip
         inventory = self._ops.index.ready()
         out = []
@@ -243,6 +287,16 @@ class Tags:
     def close(self) -> None:
         """End the REST session (VSphere.close() does)."""
         self._rest.close()
+
+
+def _category_label(name: str) -> str:
+    """How a category appears in messages: "category 'env'"."""
+    return f"category {name!r}"
+
+
+def _tag_label(category: str, name: str) -> str:
+    """How a tag appears in messages: "tag 'env/prod'"."""
+    return f"tag {f'{category}/{name}'!r}"
 
 
 def _type_names(kind: Any) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 from .._base.vmomi import vmodl
 from ..errors import (
     AuthenticationError,
+    ConnectError,
     GuestAuthenticationError,
     GuestOperationError,
     InvalidInputError,
@@ -148,25 +149,134 @@ def translate_answer(fault: Any, method: str, *, guest: bool = False) -> VSphere
     return translate(fault, _doing.get() or f"vSphere call {method}", guest=guest)
 
 
-def translate_rest(status: int, payload: Any, context: str) -> VSphereError:
-    """The error for a failed vAPI REST call: by HTTP status and the vAPI error type."""
-    kind = ""
-    message = ""
-    if isinstance(payload, dict):
-        value = payload.get("value") or {}
-        kind = str(
-            payload.get("type") or (value.get("type") if isinstance(value, dict) else "") or ""
-        )
-        messages = value.get("messages") if isinstance(value, dict) else None
-        if messages:
-            message = "; ".join(str(m.get("default_message", "")) for m in messages)
-    text = f"{context}: {message or kind or f'HTTP {status}'}"
-    if status == 404 or kind.endswith("not_found"):
-        return NotFoundError(text)
-    if status == 401:
-        return AuthenticationError(text)
-    if status == 403 or kind.endswith("unauthorized"):
-        return PermissionDeniedError(text)
-    if kind.endswith("already_exists") or kind.endswith("invalid_argument") or status == 400:
-        return InvalidInputError(text)
-    return VSphereError(text)
+# vAPI's standard errors (com.vmware.vapi.std.errors), as the REST endpoints name them: the
+# error class, and the sentence a failure reads as, about what the call was for ({subject},
+# e.g. "tag 'env/prod'") or what a "not found" is about ({missing}, by default the subject).
+# The classes follow those of the SOAP faults of the same meaning (_BY_FAULT).
+_VAPI_ERRORS: dict[str, tuple[type[VSphereError], str]] = {
+    # As SOAP's DuplicateName and AlreadyExists: the name asked for is taken, and only
+    # another name (the caller's input) mends that, not waiting or changing the object. The
+    # tags client refuses the same before sending when it sees the name taken (a check that
+    # races with other clients), with the same class, so callers catch one.
+    "already_exists": (InvalidInputError, "{subject} already exists"),
+    "already_in_desired_state": (InvalidStateError, "{subject} is already as asked"),
+    "canceled": (VSphereError, "canceled on the server"),
+    "concurrent_change": (
+        InvalidStateError,
+        "{subject} was changed by someone else meanwhile; read it again and retry",
+    ),
+    "error": (VSphereError, "the server failed"),
+    "feature_in_use": (InvalidStateError, "{subject} has a feature in use that prevents it"),
+    "internal_server_error": (VSphereError, "the server failed with an internal error"),
+    "invalid_argument": (InvalidInputError, "the server refused the arguments for {subject}"),
+    "invalid_element_configuration": (
+        InvalidInputError,
+        "the server refused the configuration of {subject}",
+    ),
+    "invalid_element_type": (InvalidInputError, "the server refused a type given for {subject}"),
+    "invalid_request": (InvalidInputError, "the server refused the request as malformed"),
+    "not_allowed_in_current_state": (
+        InvalidStateError,
+        "not allowed in the current state of {subject}",
+    ),
+    "not_found": (NotFoundError, "{missing} not found"),
+    # As SOAP's NotSupported and MethodDisabled: the server cannot do this (an older or
+    # smaller one), which no other input mends.
+    "operation_not_found": (InvalidStateError, "this server does not offer that operation"),
+    "resource_busy": (InvalidStateError, "{subject} is busy; retry when it is done"),
+    "resource_in_use": (InvalidStateError, "{subject} is in use"),
+    "resource_inaccessible": (InvalidStateError, "{subject} is not accessible"),
+    # The endpoint answers, but the service behind it does not: as when the server cannot be
+    # reached, waiting and retrying is what helps.
+    "service_unavailable": (ConnectError, "the service is unavailable on the server"),
+    "timed_out": (OperationTimeout, "the server timed out"),
+    "unable_to_allocate_resource": (
+        InvalidStateError,
+        "the server could not allocate what {subject} needs",
+    ),
+    "unauthenticated": (AuthenticationError, "not logged in: the server refused the session"),
+    "unauthorized": (PermissionDeniedError, "not allowed: the user lacks a privilege this needs"),
+    "unexpected_input": (InvalidInputError, "the server did not expect some of the input"),
+    "unsupported": (InvalidStateError, "not supported by this server"),
+    "unverified_peer": (ConnectError, "the server could not verify a peer's certificate"),
+}
+
+# Answers without a vAPI error type (a proxy's, or a bare "404 page not found"): read as the
+# standard error that the HTTP status stands for.
+_VAPI_BY_STATUS = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    403: "unauthorized",
+    404: "not_found",
+    500: "internal_server_error",
+    503: "service_unavailable",
+    504: "timed_out",
+}
+
+# An error type outside the standard list: a refused request (4xx) or the server's failure.
+_VAPI_BY_STATUS_CLASS: dict[int, type[VSphereError]] = {4: InvalidInputError, 5: VSphereError}
+
+
+def _vapi_error_type(payload: Any) -> str:
+    """The vAPI error type of a failed REST answer, as in the standard list ("not_found"),
+    or as the server named it when it is not a standard one; "" if the answer names none.
+    /rest answers {"type": "com.vmware.vapi.std.errors.not_found", "value": {...}}, /api
+    answers {"error_type": "NOT_FOUND", "messages": [...]}."""
+    if not isinstance(payload, dict):
+        return ""
+    value = payload.get("value")
+    inner = value if isinstance(value, dict) else {}
+    kind = str(
+        payload.get("type")
+        or payload.get("error_type")
+        or inner.get("error_type")
+        or inner.get("type")
+        or ""
+    ).strip()
+    standard = kind.removeprefix("com.vmware.vapi.std.errors.").lower()
+    return standard if standard in _VAPI_ERRORS else kind
+
+
+def _vapi_messages(payload: Any) -> str:
+    """vSphere's own sentences in a failed REST answer, if it sent any."""
+    if not isinstance(payload, dict):
+        return ""
+    value = payload.get("value")
+    messages = payload.get("messages") or (value.get("messages") if isinstance(value, dict) else [])
+    texts = []
+    for message in messages if isinstance(messages, list) else []:
+        if isinstance(message, dict):
+            text = str(message.get("localized") or message.get("default_message") or "").strip()
+            if text and text not in texts:
+                texts.append(text)
+    return "; ".join(texts)
+
+
+def translate_rest(
+    status: int, payload: Any, context: str, *, subject: str = "", missing: str = ""
+) -> VSphereError:
+    """The error for a failed vAPI REST call, as a sentence about what the call was for:
+
+        translate_rest(400, answer, "create tag 'env/prod'", subject="tag 'env/prod'")
+        # InvalidInputError("create tag 'env/prod': tag 'env/prod' already exists")
+
+    ``subject`` names what the call was for, ``missing`` what a "not found" means (by
+    default the subject); vSphere's own sentence follows in parentheses when it sent one.
+    The class follows the vAPI error type, else the HTTP status."""
+    kind = _vapi_error_type(payload)
+    server_text = _vapi_messages(payload)
+    if not kind and isinstance(payload, str) and payload.strip():
+        # Not a vAPI answer: its first line says what answered.
+        server_text = payload.strip().splitlines()[0][:200]
+    standard = kind if kind in _VAPI_ERRORS else ("" if kind else _VAPI_BY_STATUS.get(status, ""))
+    if standard:
+        cls, sentence = _VAPI_ERRORS[standard]
+        text = sentence.format(subject=subject or "it", missing=missing or subject or "it")
+        if not kind:  # the status alone said it
+            server_text = f"HTTP {status}" + (f": {server_text}" if server_text else "")
+    else:  # an error type outside the standard list, or an unexpected status
+        cls = _VAPI_BY_STATUS_CLASS.get(status // 100, VSphereError)
+        text = kind or f"HTTP {status}"
+    if server_text and server_text != text:
+        text += f" ({server_text})"
+    return cls(f"{context}: {text}")

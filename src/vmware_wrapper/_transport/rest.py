@@ -3,6 +3,8 @@ the session's credentials and TLS settings, and logged in again when its token e
 
     rest = RestClient(session)
     rest.call("GET", "/tagging/tag", context="list tags")     # the answer's "value"
+    rest.call("DELETE", f"/tagging/tag/id:{i}", context="delete tag 'env/prod'",
+              subject="tag 'env/prod'")   # NotFoundError("...: tag 'env/prod' not found")
 
 Errors are translated like SOAP faults (``faults.translate_rest``).
 """
@@ -65,8 +67,20 @@ class RestClient:
             raise VSphereError(f"vAPI login at {s.address}: HTTP {status}: {payload}")
         return str(payload["value"])
 
-    def call(self, method: str, path: str, body: Any = None, *, context: str) -> Any:
-        """One call; its "value". Logs in (again, if the session expired) as needed."""
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        context: str,
+        subject: str = "",
+        missing: str = "",
+    ) -> Any:
+        """One call; its "value". Logs in (again, if the session expired) as needed. A
+        failure reads as a sentence about ``subject`` (what the call is for, "tag
+        'env/prod'") or, when something is not found, ``missing`` (see
+        ``faults.translate_rest``)."""
         for attempt in range(2):
             with self._lock:
                 if self._token is None:
@@ -81,7 +95,7 @@ class RestClient:
             break
         if 200 <= status < 300:
             return payload.get("value") if isinstance(payload, dict) else None
-        raise translate_rest(status, payload, context)
+        raise translate_rest(status, payload, context, subject=subject, missing=missing)
 
     def close(self) -> None:
         if self._token is not None:

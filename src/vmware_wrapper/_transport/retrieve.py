@@ -94,6 +94,21 @@ class ObjectSource:
         )
 
     @classmethod
+    def folder_tree(cls, folder: Ref, *, recursive: bool = True) -> ObjectSource:
+        """A folder, what it holds (its childEntity) and, when ``recursive``, what its
+        subfolders hold, level after level. Only folders are entered: a datacenter, cluster
+        or vApp inside is reported, not what it holds."""
+        # The traversal names itself in its own selectSet: each folder reached is entered
+        # the same way, down to the last level, in one call.
+        again = "<selectSet><name>folders</name></selectSet>" if recursive else ""
+        return cls(
+            "<objectSet>" + _ref_xml("obj", folder) + "<skip>false</skip>"
+            '<selectSet xsi:type="TraversalSpec"><name>folders</name><type>Folder</type>'
+            f"<path>childEntity</path><skip>false</skip>{again}</selectSet>"
+            "</objectSet>"
+        )
+
+    @classmethod
     def objects(cls, refs: Iterable[Ref]) -> ObjectSource:
         """Exactly these objects."""
         return cls(

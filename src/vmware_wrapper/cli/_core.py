@@ -84,7 +84,13 @@ class Context:
                 options["password"] = read_password_file(self.password_file)
             elif not options.get("password"):
                 settings = {**VSphere.settings_from_env(), **options}
-                if not settings.get("password") and settings.get("host") and _can_ask():
+                if not settings.get("password") and settings.get("host"):
+                    if not _can_ask():
+                        self.fail(
+                            "no password: set VMWARE_PASSWORD or VMWARE_PASSWORD_FILE, or give "
+                            "--password-file (on a terminal, vmw asks for it)",
+                            2,
+                        )
                     who = f"{settings.get('username', '')}@{settings['host']}".lstrip("@")
                     options["password"] = click.prompt(
                         f"Password for {who}", hide_input=True, err=True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ._command import VmwCommand, VmwGroup
-from ._core import Context, examples, obj
+from ._core import Context, confirm, examples, obj, plural
 from .completion import complete_find, complete_folder, complete_object, complete_path, complete_vm
 
 KINDS = (
@@ -69,6 +69,35 @@ def folder_create(ctx: click.Context, path: str) -> None:
         cx.emit(item)
     else:
         click.echo(item.path)
+
+
+@folder.command(
+    "rm",
+    epilog=examples(
+        "vmw folder rm /DC1/vm/old                  # an empty folder",
+        "vmw folder rm /DC1/vm/old --recursive      # lists what goes with it, then asks",
+    ),
+)
+@click.argument("path", shell_complete=complete_folder)
+@click.option("--recursive", is_flag=True, help="with the VMs, templates and folders in it")
+@click.option("--yes", is_flag=True, help="do not ask")
+@click.option("--dry-run", is_flag=True, help="only show what would be removed")
+@click.pass_context
+def folder_rm(ctx: click.Context, path: str, recursive: bool, yes: bool, dry_run: bool) -> None:
+    """Remove a folder: an empty one, or with --recursive everything in it (asks first)."""
+    cx: Context = obj(ctx)
+    if recursive or dry_run:
+        contents = cx.vs.folder_contents(path)
+        plan = [f"destroy {item.path} ({item.type})" for item in contents]
+        plan.append(f"remove {cx.vs.path_of(cx.vs.get_folder(path))}")
+        action = f"remove {path}" + (
+            f" and {plural(len(contents), 'object')} in it" if contents else ""
+        )
+        if not confirm(cx, plan, action, yes or not contents, dry_run):
+            return
+    with cx.working(f"remove {path}"):
+        cx.vs.delete_folder(path, recursive=recursive)
+    cx.err.print(f"removed {path}", markup=False)
 
 
 @click.group(cls=VmwGroup)
