@@ -15,6 +15,7 @@ from pyVmomi import vim
 
 from .._base.models import InventoryItem
 from .._base.types import DatastoreRef, EntityRef, FolderRef, HostRef, ResourcePoolRef, VMRef
+from .._operations import folders as _folders
 from .._operations import placement as _placement
 from .._tasks.handles import Handle
 from .base import Facade, operation
@@ -53,7 +54,7 @@ class Placement(Facade):
     def create_folder(
         self, path: str, *, wait: Literal[False], timeout: float | None = ...
     ) -> Handle[vim.Folder]: ...
-    @operation(_placement.create_folder)
+    @operation(_folders.create_folder)
     def create_folder(
         self, path: str, *, wait: bool = True, timeout: float | None = None
     ) -> vim.Folder | Handle[vim.Folder]:
@@ -64,7 +65,7 @@ class Placement(Facade):
         A path through a datacenter's VM folder ("/DC0/vm/..."); each missing part is made.
         """
 
-    @operation(_placement.folder_contents)
+    @operation(_folders.folder_contents)
     def folder_contents(self, path: FolderRef) -> list[InventoryItem]:
         """Everything below a folder, through all its subfolders, sorted by path.
 
@@ -94,7 +95,7 @@ class Placement(Facade):
         wait: Literal[False],
         timeout: float | None = ...,
     ) -> Handle[None]: ...
-    @operation(_placement.delete_folder)
+    @operation(_folders.delete_folder)
     def delete_folder(
         self,
         path: FolderRef,
