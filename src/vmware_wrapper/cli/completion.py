@@ -133,61 +133,38 @@ def complete_vm_or_folder(
     return _quietly(words)
 
 
-def complete_folder(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Folder paths (names, once a word not starting with '/' is begun)."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, FOLDERS, paths_first=True))
+def _completer(
+    kinds: Collection[str] | None, summary: str, *, paths_first: bool = False
+) -> Callable[[click.Context, click.Parameter, str], list[CompletionItem]]:
+    """A click ``shell_complete`` callback offering objects of these kinds (None: any)."""
+
+    def complete(
+        ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        return _quietly(lambda: _inventory_words(ctx, incomplete, kinds, paths_first=paths_first))
+
+    complete.__doc__ = summary
+    return complete
 
 
-def complete_host(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Host (ESXi) names; paths after '/'."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, HOSTS))
-
-
-def complete_cluster(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Cluster names; paths after '/'."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, CLUSTERS))
-
-
-def complete_datastore(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Datastore names; paths after '/'."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, DATASTORES))
-
-
-def complete_network(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Network and port group names; paths after '/'."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, NETWORKS))
-
-
-def complete_pool(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Resource pool (and vApp) paths: pools' names repeat ("Resources"); names once begun."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, POOLS, paths_first=True))
-
-
-def complete_object(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Names of objects of any kind; paths after '/'."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, None))
-
-
-def complete_path(
-    ctx: click.Context, param: click.Parameter, incomplete: str
-) -> list[CompletionItem]:
-    """Inventory paths of objects of any kind (names, once a word not starting with '/' is
-    begun)."""
-    return _quietly(lambda: _inventory_words(ctx, incomplete, None, paths_first=True))
+complete_folder = _completer(
+    FOLDERS, "Folder paths (names, once a word not starting with '/' is begun).", paths_first=True
+)
+complete_host = _completer(HOSTS, "Host (ESXi) names; paths after '/'.")
+complete_cluster = _completer(CLUSTERS, "Cluster names; paths after '/'.")
+complete_datastore = _completer(DATASTORES, "Datastore names; paths after '/'.")
+complete_network = _completer(NETWORKS, "Network and port group names; paths after '/'.")
+complete_pool = _completer(
+    POOLS,
+    'Resource pool (and vApp) paths: pools\' names repeat ("Resources"); names once begun.',
+    paths_first=True,
+)
+complete_object = _completer(None, "Names of objects of any kind; paths after '/'.")
+complete_path = _completer(
+    None,
+    "Inventory paths of objects of any kind (names, once a word not starting with '/' is begun).",
+    paths_first=True,
+)
 
 
 def complete_find(
