@@ -128,7 +128,9 @@ class Transport:
                     else self.policy.first_retry_timeout
                 )
                 backoff = Backoff(time.monotonic() + window)
-                self.logger.warning(
+                # Before the first session this is one of a few quick tries, not news.
+                log = self.logger.warning if self.established else self.logger.info
+                log(
                     "%s: %s unreachable (%s); retrying for up to %g s",
                     what,
                     self.address,
@@ -139,7 +141,11 @@ class Transport:
                 raise ConnectError(
                     f"cannot reach {self.address} ({what}): {reason or type(reason).__name__}; "
                     f"gave up after {window:g} s"
-                    + ("" if self.established else " (retry_timeout= waits longer)")
+                    + (
+                        " (retry_timeout= waits longer)"
+                        if window < self.policy.retry_timeout
+                        else ""
+                    )
                 ) from reason
 
     def relogin(self, seen_generation: int) -> None:

@@ -126,7 +126,9 @@ def field_ls(ctx: click.Context, target: str) -> None:
 @click.pass_context
 def field_set(ctx: click.Context, target: str, name: str, value: str) -> None:
     """Set a custom field of an object (defining the field if needed)."""
-    obj(ctx).vs.set_custom_field(target, name, value)
+    cx: Context = obj(ctx)
+    cx.vs.set_custom_field(target, name, value)
+    cx.err.print(f"set {name} of {target}", markup=False)
 
 
 @click.group(cls=VmwGroup)
@@ -140,7 +142,9 @@ def notes() -> None:
 @click.pass_context
 def notes_set(ctx: click.Context, vm: str, text: str) -> None:
     """Set a VM's notes."""
-    obj(ctx).vs.set_notes(vm, text)
+    cx: Context = obj(ctx)
+    cx.vs.set_notes(vm, text)
+    cx.err.print(f"set the notes of {vm}", markup=False)
 
 
 @notes.command("get")

@@ -71,6 +71,7 @@ def snapshot_revert(ctx: click.Context, vm: str, name: str | None, yes: bool) ->
     if confirm(cx, plan, f"revert {vm}", yes):
         with cx.working(f"revert {vm}"):
             cx.vs.revert_to_snapshot(vm, name)
+        cx.err.print(f"reverted {vm} to snapshot {target}", markup=False)
 
 
 def _existing(cx: Context, vm: str, name: str | None) -> str:
@@ -101,3 +102,4 @@ def snapshot_rm(ctx: click.Context, vm: str, name: str, children: bool, yes: boo
     if confirm(cx, [what], what, yes):
         with cx.working(f"remove snapshot {name} of {vm}"):
             cx.vs.remove_snapshot(vm, name, children=children)
+        cx.err.print(what.replace("remove", "removed", 1), markup=False)

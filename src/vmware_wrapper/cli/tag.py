@@ -53,7 +53,9 @@ def tag_create(ctx: click.Context, name: str, cardinality: str, types: tuple[str
         raise click.UsageError("name the tag as CATEGORY/NAME")
     if category not in cx.vs.tags.categories():
         cx.vs.tags.create_category(category, cardinality=cardinality, types=types)
+        cx.err.print(f"created category {category}", markup=False)
     cx.vs.tags.create_tag(tag_name, category)
+    cx.err.print(f"created tag {name}", markup=False)
 
 
 def _attachment(ctx: click.Context, name: str, targets: tuple[str, ...], attach: bool) -> None:

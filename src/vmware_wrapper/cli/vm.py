@@ -48,7 +48,10 @@ def targets(cx: Context, names: tuple[str, ...]) -> list[str]:
     """The VMs several arguments name: names, paths, ids, globs, folders."""
     out: list[str] = []
     for name in names:
-        out += cx.vs.select_vms(name)
+        chosen = cx.vs.select_vms(name)
+        if not chosen:  # a glob or an empty folder: acting on nothing is not success
+            cx.fail(f"no VM matches {name!r}; nothing done", 3)
+        out += chosen
     return out
 
 
