@@ -118,9 +118,9 @@ def _closed_port() -> int:
 def test_a_refused_first_connection_fails_within_3_seconds():
     port = _closed_port()
     started = time.monotonic()
-    with pytest.raises(ConnectError, match=r"gave up after 2\.5 s \(retry_timeout= waits longer\)"):
+    with pytest.raises(ConnectError, match=r"gave up after 2 s \(retry_timeout= waits longer\)"):
         VSphere("127.0.0.1", "u", "p", port=port, protocol="http")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 3.5  # 3 s, and some room for a busy machine
 
 
 def test_an_unresolvable_host_fails_at_once():

@@ -61,7 +61,7 @@ class VSphere(
     check (and says so in the log); ``thumbprint=`` pins the server's certificate (SHA-1 or
     SHA-256, hex, with or without colons); ``ca_file=`` trusts a private CA.
     ``retry_timeout`` is how long an unreachable server is retried before ConnectError
-    (default: 30 s once a session was up, and 2.5 s for the first connection, because a refused
+    (default: 30 s once a session was up, and 2 s for the first connection, because a refused
     port or an unknown name is usually a typo; a number given applies to both),
     ``request_timeout`` how long one request may go unanswered before OperationTimeout.
 

@@ -51,7 +51,7 @@ class RetryPolicy:
     # ... and before the first session: a refused port or a name that does not resolve is
     # far more often a typo than a server restarting, so say so at once (govc, PowerCLI and
     # Ansible fail at once too). A caller who knows the server is coming up passes both.
-    first_retry_timeout: float = 2.5  # so that the whole first connection fails within 3 s
+    first_retry_timeout: float = 2.0  # so that the whole first connection fails within 3 s
     request_timeout: float = 120.0  # one request's answer, before OperationTimeout
 
 

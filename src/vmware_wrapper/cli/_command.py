@@ -66,7 +66,7 @@ def global_options(*, hidden: bool = False, prefix: str = "") -> list[click.Opti
             "--retry-timeout",
             name="retry_timeout",
             type=click.FloatRange(0),
-            help="seconds to wait for an unreachable server [2.5 s at first, then 30 s]",
+            help="seconds to wait for an unreachable server [2 s at first, then 30 s]",
         ),
         option(
             "--json", name="as_json", is_flag=True, default=None, help="machine-readable output"
