@@ -101,7 +101,8 @@ def main() -> None:
             print(f"  IP {info.ip_address}, tools {info.tools_running_status}, on {info.host}")
 
             step("Run a command in the guest, move a file in and out")
-            guest = vs.guest("web-07", "root", "guest-password")
+            # The simulator requires the guest credentials it made at start.
+            guest = vs.guest("web-07", sim.guest_username, sim.guest_password)
             result = guest.run("uname -s; id -un; echo hello from the guest", shell=True)
             print(f"  exit code {result.exit_code}; stdout:")
             for line in result.stdout.splitlines():

@@ -14,7 +14,8 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// controlPath is where tests reach the simulator's control endpoint (loopback only):
+// controlPath is where tests reach the simulator's control endpoint (loopback only, and
+// with the ready line's control_token in "Authorization: Bearer" or X-Vmw-Sim-Token):
 //
 //	GET/POST   /_sim/config   {"tools_delay": 0.5, "guest_delay": 0.2}   (seconds)
 //	GET/POST   /_sim/faults   {"method": "PowerOnVM_Task", "fault": "InvalidState",
@@ -90,6 +91,7 @@ type control struct {
 	taskDelay  map[string]time.Duration
 	answer     map[string]time.Duration // answer delays
 	calls      map[string]int
+	token      string // every request must carry it (see authorized)
 }
 
 func newControl(toolsDelay, guestDelay time.Duration) *control {
@@ -141,6 +143,9 @@ func (c *control) called(method string) (timing, *faultRule) {
 func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !fromLoopback(r) {
 		http.Error(w, "the control endpoint is loopback only", http.StatusForbidden)
+		return
+	}
+	if !c.authorized(w, r) {
 		return
 	}
 	var err error

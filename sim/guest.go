@@ -26,7 +26,7 @@ import (
 // (use the guest's temporary files and directories, as robust automation does anyway).
 type guestOperations struct {
 	root     string // parent of the per-VM sandboxes
-	user     string // required guest username; "" accepts any non-empty credentials
+	user     string // required guest username (run always sets one; "" would accept any)
 	password string
 	isolated bool // programs run in a private mount namespace (see guest_exec.go)
 

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,9 +22,40 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// guestTransferPath serves the URLs that InitiateFileTransfer{To,From}Guest hand out. Like an
-// ESXi host's, they name the host "*": the client puts in the host it reached.
+// guestTransferPath serves the URLs that InitiateFileTransfer{To,From}Guest hand out. The
+// guest file manager makes them with the host "*"; the middleware puts in the address the
+// client reached (see placeTransferHost) before they leave.
 const guestTransferPath = "/guestFile"
+
+// transferMethods are the methods whose answers carry a transfer URL.
+var transferMethods = map[string]bool{
+	"InitiateFileTransferToGuest":   true,
+	"InitiateFileTransferFromGuest": true,
+}
+
+// safeHost matches a Host header that can go into a URL as it is: a name or address, and a port.
+var safeHost = regexp.MustCompile(`^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]+)?$`)
+
+// placeTransferHost names, in the transfer URL of an answer, the host and port that the client
+// reached (r.Host). vCenter's URL names the ESXi host that runs the VM, with its port
+// ("https://esx01.example.com:443/guestFile?..."), and clients use it as it is (govc, scripts
+// that hand it to an HTTP library); an ESXi host's names "*" and the port ("https://*:443/...")
+// and clients put in the host they reached, keeping the port (Ansible's
+// vmware_guest_file_operation replaces "*" with its hostname). The simulator is that host: its
+// own address serves both kinds of client, and a "*" with no port sent the second kind to 443.
+// Without a usable Host header it names "*" and the port it was reached on.
+func placeTransferHost(body []byte, r *http.Request) []byte {
+	host := r.Host
+	if !safeHost.MatchString(host) {
+		host = "*"
+		if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			if _, port, err := net.SplitHostPort(addr.String()); err == nil {
+				host = "*:" + port
+			}
+		}
+	}
+	return bytes.ReplaceAll(body, []byte("://*"+guestTransferPath+"?"), []byte("://"+host+guestTransferPath+"?"))
+}
 
 // transferLifetime is how long a transfer URL may be used (once).
 const transferLifetime = 10 * time.Minute

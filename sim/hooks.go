@@ -17,8 +17,9 @@ var hooked = map[string]bool{
 	"MarkAsTemplate":       true,
 	"MarkAsVirtualMachine": true,
 	"CloneVM_Task":         true,
+	"CreateVM_Task":        true, // uuids and MAC addresses of its own (see identity.go)
 	"RelocateVM_Task":      true,
-	"ReconfigVM_Task":      true, // a new name in the spec
+	"ReconfigVM_Task":      true, // a new name in the spec, new NICs
 	"Rename_Task":          true,
 	"Destroy_Task":         true, // a folder's contents
 	// Entities that the simulator registers before linking them to their parent (see announce).
@@ -96,6 +97,25 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 			if _, ok := finishedTask(rec); ok {
 				nameAsVCenter(this, req.Spec.Name)
 			}
+		}
+		// A new NIC gets a MAC address of its own.
+		if req, ok := decodeRequest(body).(*types.ReconfigVM_Task); ok && len(req.Spec.DeviceChange) > 0 {
+			if _, ok := finishedTask(rec); ok {
+				giveIdentity(this, identityRequest{uuid: true, instanceUUID: true, macs: specMACs(req.Spec.DeviceChange)})
+			}
+		}
+	case "CreateVM_Task":
+		req, ok := decodeRequest(body).(*types.CreateVM_Task)
+		task, done := finishedTask(rec)
+		if !ok || !done {
+			return
+		}
+		if vm, ok := task.Info.Result.(types.ManagedObjectReference); ok {
+			giveIdentity(vm, identityRequest{
+				uuid:         req.Config.Uuid != "",
+				instanceUUID: req.Config.InstanceUuid != "",
+				macs:         specMACs(req.Config.DeviceChange),
+			})
 		}
 	case "Rename_Task":
 		// A VM's config.name is its name too; the simulator's rename leaves it behind.
@@ -220,6 +240,14 @@ func (e *extensions) completeClone(body []byte, rec *httptest.ResponseRecorder) 
 	}
 	fixBackReferences(clone) // a clone made a template is in its pool's list all the same
 	nameAsVCenter(clone, req.Name)
+	identity := identityRequest{macs: specMACs(req.Spec.Location.DeviceChange)}
+	if c := req.Spec.Config; c != nil {
+		identity.uuid, identity.instanceUUID = c.Uuid != "", c.InstanceUuid != ""
+		for mac := range specMACs(c.DeviceChange) {
+			identity.macs[mac] = true
+		}
+	}
+	giveIdentity(clone, identity)
 	ctx := context.Background()
 	if req.Spec.Location.Host == nil {
 		if host := hostOutsidePool(clone); host != nil {

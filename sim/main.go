@@ -67,6 +67,18 @@ const usageHeader = `vmw-sim: a vCenter simulator for testing python-vmware-wrap
   THIS machine, as the user running the simulator, inside a per-VM sandbox directory. Anyone
   who can reach the simulator can run programs here. It only listens on loopback.
 
+  What needs a secret, and what does not:
+    - guest operations need the guest username and password: -guest-username and
+      -guest-password, or else "vmw-guest" and a random password made at start
+      (guest_username and guest_password in the ready line);
+    - the control endpoint (fault injection, latency) needs the random token made at start
+      (control_token in the ready line), sent as "Authorization: Bearer TOKEN" or in an
+      X-Vmw-Sim-Token header;
+    - datastore files over /folder need a logged-in session's cookie, as on vCenter;
+    - logging in (SOAP and vAPI REST) needs none unless -username and -password are
+      given: without them ANY non-empty username and password log in, as with VMware's
+      vcsim. Give -username and -password to require that pair.
+
 On start it prints one JSON line (url, pid, host, port, ...) once it accepts connections,
 and it exits cleanly on SIGTERM or SIGINT.
 
@@ -93,13 +105,13 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.datastores, "ds", 1, "number of datastores")
 	fs.IntVar(&o.portgroups, "pg", 1, "number of distributed port groups per datacenter")
 	fs.BoolVar(&o.tls, "tls", false, "serve https with a self-signed certificate made at start (its thumbprints are in the ready line)")
-	fs.StringVar(&o.username, "username", "", "enforce this username (with -password); by default any non-empty credentials log in")
+	fs.StringVar(&o.username, "username", "", "enforce this username (with -password); without them any non-empty username and password log in")
 	fs.StringVar(&o.password, "password", "", "enforce this password (with -username)")
 	fs.DurationVar(&o.sessionIdleTimeout, "session-idle-timeout", 0, "expire sessions idle for this long (0: never)")
 	fs.DurationVar(&o.httpIdleTimeout, "http-idle-timeout", 0, "close client connections idle for this long, as proxies and load balancers do (0: never)")
 	fs.DurationVar(&o.toolsDelay, "tools-delay", 500*time.Millisecond, "how long VMware Tools take to start after a power-on or reboot")
 	fs.DurationVar(&o.guestDelay, "guest-delay", 200*time.Millisecond, "how long a guest takes to act on a shutdown or reboot request")
-	fs.StringVar(&o.guestUser, "guest-username", "", "require this guest username (with -guest-password); by default any non-empty credentials pass")
+	fs.StringVar(&o.guestUser, "guest-username", "", "require this guest username (with -guest-password); without them \""+defaultGuestUser+"\" and a random password made at start are required (both in the ready line)")
 	fs.StringVar(&o.guestPassword, "guest-password", "", "require this guest password (with -guest-username)")
 	fs.StringVar(&o.guestRoot, "guest-root", "", "directory for the per-VM guest sandboxes (default: a temporary directory removed on exit)")
 	fs.BoolVar(&o.trace, "trace", false, "write SOAP traffic to stderr")
@@ -178,6 +190,9 @@ type readyLine struct {
 	GuestRoot        string `json:"guest_root"`
 	GuestIsolation   bool   `json:"guest_isolation"`
 	VMs              int    `json:"vms"`
+	GuestUsername    string `json:"guest_username"`
+	GuestPassword    string `json:"guest_password"`
+	ControlToken     string `json:"control_token"`
 }
 
 func main() {
@@ -248,6 +263,7 @@ func run(o *options) error {
 	}
 	defer model.Remove()
 	reg = model.Map()
+	giveIdentities(o.load == "") // uuids and MAC addresses as vCenter gives them (identity.go)
 	if o.sessionIdleTimeout > 0 {
 		setSessionTimeout(o.sessionIdleTimeout)
 	}
@@ -292,6 +308,12 @@ func run(o *options) error {
 		ext.own.password, _ = simulator.DefaultLogin.Password()
 	}
 	ext.tools = newToolsSimulator(ext.control)
+	// Guest programs run on this machine as our user: never without credentials that only
+	// whoever started us can know.
+	if o.guestUser == "" {
+		o.guestUser, o.guestPassword = defaultGuestUser, newSecret()
+	}
+	ext.control.token = newSecret()
 	ext.guest = newGuestOperations(guestRoot, o.guestUser, o.guestPassword, ext.tools)
 	ext.guest.register()
 	vms := ext.tools.start()
@@ -328,6 +350,9 @@ func run(o *options) error {
 		GuestRoot:      guestRoot,
 		GuestIsolation: ext.guest.isolated,
 		VMs:            vms,
+		GuestUsername:  o.guestUser,
+		GuestPassword:  o.guestPassword,
+		ControlToken:   ext.control.token,
 	}
 	if cert != nil {
 		ready.ThumbprintSHA1 = cert.sha1

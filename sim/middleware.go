@@ -56,7 +56,8 @@ func (e *extensions) vmMethods() map[string]vmMethod {
 }
 
 // middleware wraps the simulator's HTTP handler: it serves the control endpoint and guest file
-// transfers (in place of the stock ones, which need Docker), counts SOAP
+// transfers (in place of the stock ones, which need Docker), refuses datastore files to
+// requests without a session, counts SOAP
 // calls, adds latency and injects faults by method name, and answers the VirtualMachine
 // methods above.
 func (e *extensions) middleware(next http.Handler) http.Handler {
@@ -72,6 +73,13 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 		}
 		if r.URL.Path == vim25.Path+"/vimServiceVersions.xml" {
 			serveServiceVersions(w, serviceContent().About.ApiVersion)
+			return
+		}
+		if isDatastorePath(r.URL.Path) && !e.validSession(next, r) {
+			serveUnauthenticatedFolder(w)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") && e.serveAPI(w, r, next) {
 			return
 		}
 		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, vim25.Path) {
@@ -100,7 +108,7 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			}
 		}
 		// What the simulator is sent; the extensions read the request as the client sent it.
-		sent := mendName(method, body)
+		sent := omitUnmodelled(method, mendName(method, body))
 		r.ContentLength = int64(len(sent))
 		timing, rule := e.control.called(method)
 		if timing.latency > 0 {
@@ -131,11 +139,21 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			writeFault(w, notAuthenticated(this))
 		case methods[method] != nil:
 			e.serveVMMethod(w, r, next, method, this, methods[method])
+		case method == "UnregisterAndDestroy_Task":
+			e.serveUnregisterAndDestroy(w, r, next, method, this)
+		case method == "Fetch" && fetchesUnmodelled(this.Type, body):
+			writeResponse(w, method, struct{}{}) // unset (see omitUnmodelled)
 		case method == "Fetch":
 			r.Body = io.NopCloser(bytes.NewReader(sent))
 			serveFetch(w, r, next)
 		case timing.task > 0:
 			e.serveSlowTask(w, r, next, method, this, body, sent, timing.task)
+		case transferMethods[method]:
+			r.Body = io.NopCloser(bytes.NewReader(sent))
+			rec := httptest.NewRecorder()
+			serveGuarded(rec, r, next, method)
+			rec.Body = bytes.NewBuffer(placeTransferHost(rec.Body.Bytes(), r))
+			copyResponse(w, rec)
 		case hooked[method]:
 			if fault := e.before(method, body); fault != nil {
 				writeTaskResponse(w, method, failedTask(this, method, fault, faultMessage(fault)))

@@ -5,16 +5,41 @@ library under test."""
 from __future__ import annotations
 
 import itertools
+import os
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from pyVmomi import vim, vmodl
 
 from tests.helpers import find_vm, plain_pyvmomi, wait_task, wait_until
 from vmware_wrapper.testing import Simulator
+
+# Property-based tests (Hypothesis): in CI a fixed set of examples, few, and no example
+# database; `make fuzz` (HYPOTHESIS_PROFILE=fuzz) many more, on a new random seed each run
+# (a failure prints the seed and the example that reproduce it).
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=1000,
+    derandomize=False,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,6 @@ BULK_CONCURRENCY = 4
 BULK_TIMEOUT = 1.0
 BULK_STUCK_AFTER = math.ceil(len(BULK_VMS) / BULK_CONCURRENCY) * BULK_TIMEOUT + SLACK
 PREFIX = "eb-"  # every VM, folder and tag category this file makes
-GUEST_USER, GUEST_PASSWORD = "root", "secret"
 
 
 # -- the server's side, through plain pyVmomi ------------------------------------------------
@@ -517,14 +516,14 @@ def _notes(vs: VSphere, sim: Simulator, vm: str) -> None:
 
 @_case("guest run", _tools)
 def _guest_run(vs: VSphere, sim: Simulator, vm: str) -> None:
-    vs.guest(vm, GUEST_USER, GUEST_PASSWORD, ready_timeout=TIMEOUT).run(
+    vs.guest(vm, sim.guest_username, sim.guest_password, ready_timeout=TIMEOUT).run(
         "/bin/true", timeout=TIMEOUT
     )
 
 
 @_case("guest upload + download", _tools)
 def _guest_files(vs: VSphere, sim: Simulator, vm: str) -> None:
-    guest = vs.guest(vm, GUEST_USER, GUEST_PASSWORD, ready_timeout=TIMEOUT)
+    guest = vs.guest(vm, sim.guest_username, sim.guest_password, ready_timeout=TIMEOUT)
     guest.upload(b"boundary", "/tmp/eb-file")
     guest.download("/tmp/eb-file")
 

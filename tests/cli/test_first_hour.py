@@ -351,6 +351,23 @@ def test_vmw_sim_with_a_password_file(tmp_path):
         assert stop_sim(proc) == 0
 
 
+def test_vmw_sim_realistic_gives_a_real_guests_delays():
+    # A real guest takes seconds to shut down; the tools delay given explicitly wins (the
+    # realistic 30 s is Simulator's, tested in tests/sim/test_real_clients.py).
+    proc, env = start_sim("--realistic", "--tools-delay", "0.2", "--vms-per-pool", "1")
+    try:
+        with sim_pyvmomi(env) as si:
+            vm = find_vm(si, "DC0_H0_VM0")
+            wait_task(vm.PowerOff())
+            wait_task(vm.PowerOn())
+            wait_until(lambda: vm.guest.toolsRunningStatus == "guestToolsRunning", 5, "tools")
+            vm.ShutdownGuest()
+            time.sleep(1)
+            assert vm.runtime.powerState == "poweredOn"
+    finally:
+        assert stop_sim(proc) == 0
+
+
 def test_vmw_sim_refuses_bad_options_in_one_line(tmp_path):
     result = run("sim", "--vms-per-pool", "-1", env={}, timeout=30)
     assert result.code == 2

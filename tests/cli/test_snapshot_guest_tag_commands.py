@@ -6,11 +6,18 @@ import itertools
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import records
 from tests.helpers import rest, wait_until
 
-GUEST = ["--guest-user", "root", "--guest-password", "secret"]
 _seq = itertools.count()
+
+
+@pytest.fixture
+def guest_args(cli_sim) -> list[str]:
+    """The guest credentials the simulator requires (made at start), as options."""
+    return ["--guest-user", cli_sim.guest_username, "--guest-password", cli_sim.guest_password]
 
 
 def snapshot_names(vm) -> list[str]:
@@ -55,18 +62,21 @@ def test_snapshots(vmw, cli_vs, make_vm):
     assert missing.code == 3
 
 
-def test_guest_run_passes_the_exit_status_and_output(vmw, make_vm):
+def test_guest_run_passes_the_exit_status_and_output(vmw, make_vm, guest_args):
     vm = make_vm()
     wait_until(lambda: vm.guest.toolsRunningStatus == "guestToolsRunning", what="tools")
     result = vmw(
-        "guest", "run", vm.name, *GUEST, "--", "sh", "-c", "echo out; echo err >&2; exit 3"
+        "guest", "run", vm.name, *guest_args, "--", "sh", "-c", "echo out; echo err >&2; exit 3"
     )
     assert (result.code, result.out, result.err) == (3, "out\n", "err\n")
-    result = vmw("guest", "run", vm.name, *GUEST, "--shell", "--", "echo $((6 * 7)) | tr 4 X")
+    result = vmw("guest", "run", vm.name, *guest_args, "--shell", "--", "echo $((6 * 7)) | tr 4 X")
     assert (result.code, result.out) == (0, "X2\n")
-    result = vmw("--json", "guest", "run", vm.name, *GUEST, "--", "uname")
+    result = vmw("--json", "guest", "run", vm.name, *guest_args, "--", "uname")
     assert result.json() == {"exit_code": 0, "stdout": "Linux\n", "stderr": ""}
     wrong = vmw("guest", "run", vm.name, "--guest-user", "root", "--guest-password", "", "--", "id")
+    assert wrong.code == 10
+    user = guest_args[1]
+    wrong = vmw("guest", "run", vm.name, "--guest-user", user, "--guest-password", "x", "--", "id")
     assert wrong.code == 10
 
 
@@ -77,7 +87,10 @@ def test_guest_files_both_ways(vmw, cli_sim, make_vm, tmp_path):
     local.write_bytes(os.urandom(100_000))
     second = tmp_path / "b.txt"
     second.write_text("two\n")
-    env = {"VMWARE_GUEST_USER": "root", "VMWARE_GUEST_PASSWORD": "secret"}
+    env = {
+        "VMWARE_GUEST_USER": cli_sim.guest_username,
+        "VMWARE_GUEST_PASSWORD": cli_sim.guest_password,
+    }
     result = vmw(
         "guest", "upload", vm.name, str(local), "/tmp/site.conf", str(second), "/tmp/b.txt",
         env=env,

@@ -11,8 +11,13 @@ from vmware_wrapper import GuestAuthenticationError, GuestOperationError, Operat
 
 
 @pytest.fixture
-def guest(vsphere, fresh_vm):
-    return vsphere.guest(fresh_vm.name, "root", "secret")
+def guest(vsphere, fresh_vm, vsphere_simulator):
+    return vsphere.guest(fresh_vm.name, *credentials(vsphere_simulator))
+
+
+def credentials(sim):
+    """The guest credentials the simulator requires (made at start)."""
+    return sim.guest_username, sim.guest_password
 
 
 @pytest.fixture(autouse=True)
@@ -100,28 +105,33 @@ def test_processes_can_be_listed_and_killed(guest):
     assert guest.processes([pid])[0].exit_code == 137
 
 
-def test_wrong_credentials(vsphere, fresh_vm):
-    guest = vsphere.guest(fresh_vm.name, "root", "")
-    with pytest.raises(GuestAuthenticationError, match="authenticate"):
-        guest.run("/bin/true")
+def test_wrong_credentials(vsphere, fresh_vm, vsphere_simulator):
+    for user, password in [
+        ("root", ""),
+        (vsphere_simulator.guest_username, "wrong"),
+        ("root", vsphere_simulator.guest_password),
+    ]:
+        guest = vsphere.guest(fresh_vm.name, user, password)
+        with pytest.raises(GuestAuthenticationError, match="authenticate"):
+            guest.run("/bin/true")
 
 
-def test_a_powered_off_vm(vsphere, fresh_vm):
+def test_a_powered_off_vm(vsphere, fresh_vm, vsphere_simulator):
     vsphere.power_off(fresh_vm.name)
     with pytest.raises(GuestOperationError, match="poweredOff"):
-        vsphere.guest(fresh_vm.name, "root", "secret").run("/bin/true")
+        vsphere.guest(fresh_vm.name, *credentials(vsphere_simulator)).run("/bin/true")
 
 
-def test_tools_not_running_yet_are_waited_for(vsphere, fresh_vm):
+def test_tools_not_running_yet_are_waited_for(vsphere, fresh_vm, vsphere_simulator):
     wait_task(fresh_vm.Reset())  # tools start 0.3 s later
-    assert vsphere.guest(fresh_vm.name, "root", "x").run("/bin/true").ok
+    assert vsphere.guest(fresh_vm.name, *credentials(vsphere_simulator)).run("/bin/true").ok
 
 
 def test_tools_that_never_run_give_a_clear_error(vsphere, fresh_vm, vsphere_simulator):
     vsphere_simulator.configure(tools_delay=60)
     try:
         wait_task(fresh_vm.Reset())
-        guest = vsphere.guest(fresh_vm.name, "root", "x", ready_timeout=1)
+        guest = vsphere.guest(fresh_vm.name, *credentials(vsphere_simulator), ready_timeout=1)
         with pytest.raises(GuestOperationError, match="Tools are not running"):
             guest.run("/bin/true")
     finally:
@@ -143,7 +153,7 @@ def test_a_persistent_guest_fault_is_reported(vsphere, fresh_vm, vsphere_simulat
     vsphere_simulator.inject_fault(
         "StartProgramInGuest", "GuestOperationsUnavailable", count=1000, message="agent gone"
     )
-    guest = vsphere.guest(fresh_vm.name, "root", "x", ready_timeout=1)
+    guest = vsphere.guest(fresh_vm.name, *credentials(vsphere_simulator), ready_timeout=1)
     with pytest.raises(GuestOperationError, match="agent gone"):
         guest.run("/bin/true")
 

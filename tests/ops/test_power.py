@@ -132,14 +132,18 @@ def test_shutdown_times_out_without_force(vsphere, fresh_vm, vsphere_simulator):
     assert fresh_vm.runtime.powerState == "poweredOn"
 
 
-GUEST_AUTH = vim.vm.guest.NamePasswordAuthentication(username="root", password="secret")
+def guest_auth(sim):
+    """The guest credentials the simulator requires (made at start)."""
+    return vim.vm.guest.NamePasswordAuthentication(
+        username=sim.guest_username, password=sim.guest_password
+    )
 
 
-def guest_processes(si, vm, pid):
+def guest_processes(si, sim, vm, pid):
     """The guest's processes with this pid, read through plain pyVmomi: gone once the guest
     that ran it stops (a reboot ends its programs)."""
     manager = si.content.guestOperationsManager.processManager
-    return manager.ListProcessesInGuest(vm, GUEST_AUTH, [pid])
+    return manager.ListProcessesInGuest(vm, guest_auth(sim), [pid])
 
 
 def test_reboot_waits_for_tools_to_stop_and_come_back(vsphere, fresh_vm, vsphere_simulator, si):
@@ -148,10 +152,10 @@ def test_reboot_waits_for_tools_to_stop_and_come_back(vsphere, fresh_vm, vsphere
     vsphere_simulator.configure(guest_delay=0.3, tools_delay=0.3)
     manager = si.content.guestOperationsManager.processManager
     spec = vim.vm.guest.ProcessManager.ProgramSpec(programPath="/bin/sleep", arguments="60")
-    pid = manager.StartProgramInGuest(fresh_vm, GUEST_AUTH, spec)
-    assert [p.endTime for p in guest_processes(si, fresh_vm, pid)] == [None]
+    pid = manager.StartProgramInGuest(fresh_vm, guest_auth(vsphere_simulator), spec)
+    assert [p.endTime for p in guest_processes(si, vsphere_simulator, fresh_vm, pid)] == [None]
     vsphere.reboot(fresh_vm.name, timeout=10)
-    assert guest_processes(si, fresh_vm, pid) == []  # the guest went down
+    assert guest_processes(si, vsphere_simulator, fresh_vm, pid) == []  # the guest went down
     assert fresh_vm.guest.toolsRunningStatus == "guestToolsRunning"  # and came back
     assert fresh_vm.runtime.powerState == "poweredOn"
     assert "VmGuestRebootEvent" in vm_events(si, fresh_vm)

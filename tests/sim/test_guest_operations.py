@@ -27,7 +27,8 @@ class Guest:
     def __init__(self, si, sim, vm, auth=None):
         self.sim = sim
         self.vm = vm
-        self.auth = auth or GuestAuth(username="root", password="secret")
+        # The credentials the simulator made at start: it requires them.
+        self.auth = auth or GuestAuth(username=sim.guest_username, password=sim.guest_password)
         self.pm = si.content.guestOperationsManager.processManager
         self.fm = si.content.guestOperationsManager.fileManager
 
@@ -46,9 +47,10 @@ class Guest:
         return wait_until(lambda: (info := self.process(pid)).endTime and info, what="exit")
 
     def _url(self, url):
-        # The URL names the host "*", as an ESXi host's does: put in the one we reached.
-        assert url.split("/")[2] == "*"
-        return url.replace("*", f"{self.sim.host}:{self.sim.port}", 1)
+        # The URL names the host and port we reached, as vCenter names the VM's host: usable
+        # as it is (test_real_clients.py has the clients that put theirs in place of a "*").
+        assert url.split("/")[2] == f"{self.sim.host}:{self.sim.port}"
+        return url
 
     def upload(self, data, path, overwrite=False):
         attrs = vim.vm.guest.FileManager.FileAttributes()
@@ -73,7 +75,7 @@ def test_program_exit_code_round_trips(guest):
     info = guest.run("/bin/false")
     assert info.exitCode == 1
     assert info.name == "false"
-    assert info.owner == "root"
+    assert info.owner == guest.sim.guest_username
     assert info.startTime <= info.endTime
 
 
@@ -168,7 +170,7 @@ def test_terminate_kills_a_running_program(guest):
 
 
 def test_wrong_guest_credentials_are_refused(guest):
-    guest.auth = GuestAuth(username="root", password="")
+    guest.auth = GuestAuth(username=guest.sim.guest_username, password="")
     with pytest.raises(vim.fault.InvalidGuestLogin) as raised:
         guest.start("/bin/true")
     assert "authenticate" in raised.value.msg
@@ -179,6 +181,7 @@ def test_required_guest_credentials_are_enforced(tmp_path):
     from vmware_wrapper.testing import Simulator
 
     with Simulator(guest_username="admin", guest_password="s3cret", vms_per_pool=1) as sim:
+        assert (sim.guest_username, sim.guest_password) == ("admin", "s3cret")
         si = sim.pyvmomi()
         try:
             vm = find_vm(si, "DC0_H0_VM0")

@@ -109,17 +109,19 @@ The generated inventory (names as vcsim makes them; N counts from 0):
 )
 @click.option(
     "--tools-delay",
-    default=0.3,
     type=click.FloatRange(0),
-    show_default=True,
-    help="seconds VMware Tools take to start after a power-on",
+    help="seconds VMware Tools take to start after a power-on [default: 0.3; 30 with --realistic]",
 )
 @click.option(
     "--guest-delay",
-    default=0.1,
     type=click.FloatRange(0),
-    show_default=True,
-    help="seconds a guest takes to act on a shutdown or reboot",
+    help="seconds a guest takes to act on a shutdown or reboot [default: 0.1; 5 with --realistic]",
+)
+@click.option(
+    "--realistic",
+    is_flag=True,
+    help="a real guest's delays: tools start 30 s after a power-on, a shutdown or reboot "
+    "takes 5 s (--tools-delay and --guest-delay still win)",
 )
 @click.option(
     "--api-version",
@@ -138,7 +140,11 @@ def sim(
     It prints shell 'export' lines for VMWARE_* (vmw, this library) and GOVC_* (govc);
     paste them into another shell. Without --username and --password, the simulator lets
     any username and password log in (as VMware's vcsim does): the exported pair is only
-    a placeholder.
+    a placeholder; give --username and --password to require one pair.
+
+    Guest operations are not open: they require the guest username and password made at
+    start, exported as VMWARE_GUEST_USER and VMWARE_GUEST_PASSWORD (which 'vmw guest'
+    reads) and shown on standard error.
 
     TEST USE ONLY: guest operations run programs on this machine as the user who started
     the simulator.
@@ -166,6 +172,9 @@ def sim(
     with simulator:
         for key, value in simulator.env.items():
             click.echo(f"export {key}='{value}'")
+        # The names 'vmw guest' reads its credentials from.
+        click.echo(f"export VMWARE_GUEST_USER='{simulator.guest_username}'")
+        click.echo(f"export VMWARE_GUEST_PASSWORD='{simulator.guest_password}'")
         click.echo(
             f"# {simulator.url}: {simulator.vm_count} VMs; try 'vmw vm ls'. Ctrl-C stops it.",
             err=True,
@@ -175,5 +184,10 @@ def sim(
                 "# any username and password log in (--username and --password require one)",
                 err=True,
             )
+        click.echo(
+            f"# guest operations require guest user '{simulator.guest_username}' and guest "
+            f"password '{simulator.guest_password}' (VMWARE_GUEST_USER, VMWARE_GUEST_PASSWORD)",
+            err=True,
+        )
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()

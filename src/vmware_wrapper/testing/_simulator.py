@@ -34,6 +34,10 @@ _BINARY_NAME = "vmw-sim"
 _BINARY_ENV = "VMW_SIM"
 # What a directory saved with 'govc object.save' always holds: the service instance.
 RECORDING_MARK = "*-ServiceInstance-ServiceInstance.xml"
+# realistic=True: a Linux guest's VMware Tools report running some 20 to 40 seconds after
+# power-on (its boot), and a guest acts on a shutdown or reboot request within seconds.
+REALISTIC_TOOLS_DELAY = 30.0
+REALISTIC_GUEST_DELAY = 5.0
 
 
 class SimulatorError(RuntimeError):
@@ -72,9 +76,15 @@ class Simulator:
     ``session_idle_timeout`` expires idle sessions; ``http_idle_timeout`` closes idle client
     connections, as a proxy or load balancer in front of vCenter does (seconds).
     ``tools_delay`` is how long VMware Tools take to start after a power-on or reboot,
-    ``guest_delay`` how long a guest takes to act on a shutdown or reboot request (seconds).
+    ``guest_delay`` how long a guest takes to act on a shutdown or reboot request (seconds):
+    0.3 and 0.1 by default, or with ``realistic=True`` a real guest's 30 and 5 (what is given
+    explicitly wins).
     ``api_version`` is the vSphere API version to pass for: "8.0.3.0" (the default for a
     generated inventory), "7.0.3.0", "6.7.3" or "6.5"; a loaded recording keeps its own.
+    Guest operations require ``guest_username``/``guest_password``: those given, or else
+    ones the simulator makes at start (read them from the properties of the same names).
+    The control endpoint (``inject_fault`` and the like) needs a token made at start, which
+    this object sends; datastore files over ``/folder`` need a logged-in session.
     """
 
     def __init__(
@@ -95,8 +105,9 @@ class Simulator:
         password: str | None = None,
         session_idle_timeout: float | None = None,
         http_idle_timeout: float | None = None,
-        tools_delay: float = 0.3,
-        guest_delay: float = 0.1,
+        tools_delay: float | None = None,
+        guest_delay: float | None = None,
+        realistic: bool = False,
         guest_username: str | None = None,
         guest_password: str | None = None,
         start_timeout: float = 300.0,
@@ -126,6 +137,10 @@ class Simulator:
                 f"load={os.fspath(load)!r}: not an inventory saved with 'govc object.save' "
                 f"(it has no {RECORDING_MARK} file)"
             )
+        if tools_delay is None:
+            tools_delay = REALISTIC_TOOLS_DELAY if realistic else 0.3
+        if guest_delay is None:
+            guest_delay = REALISTIC_GUEST_DELAY if realistic else 0.1
         self.username = username or "user"
         self.password = password or "pass"
         self.tls = tls
@@ -298,6 +313,16 @@ class Simulator:
         return int(self._get("vms"))
 
     @property
+    def guest_username(self) -> str:
+        """The guest username that guest operations require (given, or "vmw-guest")."""
+        return str(self._get("guest_username"))
+
+    @property
+    def guest_password(self) -> str:
+        """The guest password that guest operations require (given, or made at start)."""
+        return str(self._get("guest_password"))
+
+    @property
     def guest_root(self) -> str:
         """The directory that holds each VM's guest sandbox."""
         return str(self._get("guest_root"))
@@ -396,6 +421,8 @@ class Simulator:
         # An http(s) URL from the simulator's own ready line.
         url = str(self._get("control_url")) + path
         request = urllib.request.Request(url, data=data, method=method)  # noqa: S310
+        # The endpoint refuses requests without the token the simulator made at start.
+        request.add_header("Authorization", f"Bearer {self._get('control_token')}")
         context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
         try:
             with urllib.request.urlopen(request, timeout=30, context=context) as response:  # noqa: S310
