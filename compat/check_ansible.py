@@ -31,29 +31,7 @@ TIMEOUT = 900  # seconds for the whole playbook
 
 # Tasks expected to fail against the simulator as it is, each with the reason: the
 # simulator's gaps that community.vmware runs into, and what follows from them.
-TAGS = (
-    "the simulator's vAPI JSON-RPC endpoint (POST /api, what the vSphere Automation SDK for "
-    "Python speaks) answers com.vmware.cis.session only: every other call, such as "
-    "com.vmware.cis.tagging.category list, gets output null"
-)
-KNOWN_FAILURES: dict[str, str] = {
-    "vcenter_folder absent": "the simulator has no Folder.UnregisterAndDestroy_Task",
-    "vmware_guest_file_operation copy": (
-        "the simulator's guest file upload URL has no port, so the upload goes to port 443"
-    ),
-    "vmware_guest_file_operation fetch": "the copy before it did not put the file there",
-    "The file fetched back is the one copied in": "nothing was copied, nothing fetched",
-    "vmware_category present": TAGS,
-    "vmware_tag present": TAGS,
-    "vmware_tag_manager add": TAGS,
-    "vmware_tag_manager remove": TAGS,
-    "vmware_tag absent": TAGS,
-    "vmware_category absent": TAGS,
-    "vmware_host_facts": (
-        "the simulator's host configManager.vsanSystem names a HostVsanSystem that is not in "
-        "its inventory (ManagedObjectNotFound), and the module reads it unconditionally"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 VERSIONS = """
 import json, pathlib, ansible.release, ansible_collections.community.vmware as c

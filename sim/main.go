@@ -319,6 +319,7 @@ func run(o *options) error {
 	vms := ext.tools.start()
 	reg.AddHandler(taskMessages{})
 	installVMDefaults()
+	installVsanSystems()
 	reg.Handler = beforeDispatch
 
 	server := model.Service.NewServer()

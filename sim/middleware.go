@@ -79,7 +79,7 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			serveUnauthenticatedFolder(w)
 			return
 		}
-		if strings.HasPrefix(r.URL.Path, "/api/") && e.serveAPI(w, r, next) {
+		if (r.URL.Path == vapiJSONRPCPath || strings.HasPrefix(r.URL.Path, "/api/")) && e.serveAPI(w, r, next) {
 			return
 		}
 		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, vim25.Path) {

@@ -31,6 +31,8 @@ const (
 // serveAPI answers the /api calls that the vAPI simulator lacks, and says whether it did.
 func (e *extensions) serveAPI(w http.ResponseWriter, r *http.Request, next http.Handler) bool {
 	switch {
+	case r.URL.Path == vapiJSONRPCPath && r.Method == http.MethodPost:
+		serveJSONRPC(w, r, next)
 	case r.URL.Path == apiSessionPath:
 		apiSession(w, r, next)
 	case strings.HasPrefix(r.URL.Path, apiTaggingPath):
