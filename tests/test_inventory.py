@@ -109,6 +109,37 @@ def test_empty_names_are_invalid(inventory):
         inventory.lookup(VM, "  ")
 
 
+def test_a_path_of_no_names_is_not_found_clearly(inventory):
+    for text in ("/", "//", " / "):
+        with pytest.raises(NotFoundError, match="a path of no names is the root folder"):
+            inventory.lookup(VM, text)
+    assert inventory.lookup(FOLDER, "/").moid == "root"
+
+
+def test_a_segment_is_unescaped_once(inventory):
+    inventory.update("f-slash", "Folder", {"name": "%2f", "parent": Ref("Folder", "vmf")})
+    inventory.update("f-text", "Folder", {"name": "%252f", "parent": Ref("Folder", "vmf")})
+    assert inventory.lookup(FOLDER, "/DC0/vm/%2f").moid == "f-slash"  # the name "/"
+    assert inventory.lookup(FOLDER, "/DC0/vm/%252f").moid == "f-text"  # the name "%2f"
+    assert [e.moid for e in inventory.find(FOLDER, "/DC0/vm/%252f")] == ["f-text"]
+
+
+def test_names_are_matched_as_typed_spaces_first(inventory):
+    inventory.update("vm-8", "VirtualMachine", {"name": "app01 ", "parent": Ref("Folder", "db")})
+    assert inventory.lookup(VM, "app01 ").moid == "vm-8"
+    assert inventory.lookup(VM, "/DC0/vm/db/app01 ").moid == "vm-8"
+    assert inventory.lookup(VM, "/DC0/vm/db/app01").moid == "vm-2"
+    # Spaces around what was typed are ignored only when it names nothing as typed.
+    assert inventory.lookup(VM, " gold\n").moid == "vm-5"
+    assert inventory.lookup(VM, " /DC0/vm/web/app01 ").moid == "vm-1"
+
+
+@pytest.mark.parametrize("text", ["app01\ud800", "\x00", "a\uffff"])
+def test_names_xml_cannot_carry_are_invalid(inventory, text):
+    with pytest.raises(InvalidInputError, match="U\\+"):
+        inventory.lookup(VM, text)
+
+
 def test_vms_in_a_vapp_have_paths_through_it(inventory):
     assert inventory.path("vm-6") == "/DC0/vm/shop/shop-db"
     assert inventory.lookup(VM, "/DC0/vm/shop/shop-db").moid == "vm-6"

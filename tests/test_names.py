@@ -9,6 +9,7 @@ from vmware_wrapper._base.names import (
     escape_name,
     looks_like_uuid,
     normalize_uuid,
+    not_xml,
     path_matches,
     split_path,
     to_ascii,
@@ -39,6 +40,33 @@ def test_split_path():
     assert split_path("/DC0/vm/web/") == ["DC0", "vm", "web"]
     assert split_path("DC0") == ["DC0"]
     assert split_path("/") == []
+    assert split_path("//") == []
+
+
+def test_split_path_keeps_names_as_typed():
+    # vSphere holds names such as "web ": no segment loses its spaces.
+    assert split_path("/DC0/vm/a ") == ["DC0", "vm", "a "]
+    assert split_path(" /DC0/ vm/") == [" ", "DC0", " vm"]
+
+
+@pytest.mark.parametrize("text", ["", "plain", "tab\tnew\nline\rreturn", "漢字😀", "\U0010ffff"])
+def test_text_xml_carries(text):
+    assert not_xml(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("a\x00b", "\x00"),
+        ("\x1f", "\x1f"),
+        ("lone \ud800", "\ud800"),
+        ("\ud83d\ude00", "\ud83d"),  # a surrogate pair in a str is two lone surrogates
+        ("x\ufffe", "\ufffe"),
+        ("\uffff", "\uffff"),
+    ],
+)
+def test_text_xml_cannot_carry(text, bad):
+    assert not_xml(text) == bad
 
 
 def test_uuids():

@@ -38,6 +38,19 @@ CASES = [
     ("list_vms", (["a"],), InvalidInputError, "['a']"),
     ("vm_info", ("DC0_H0_VM7",), NotFoundError, "'DC0_H0_VM7'"),
     ("path_of", ("nothing-here",), NotFoundError, "'nothing-here'"),
+    ("get_vm", ("/",), NotFoundError, "a path of no names is the root folder"),
+    ("get_network", ("//",), NotFoundError, "'//'"),
+    ("get_vm", ("web\ud800",), InvalidInputError, "U+D800"),
+    ("get_vm", ("web\uffff",), InvalidInputError, "U+FFFF"),
+    ("create_folder", ("/DC0/vm/new\ud800",), InvalidInputError, "U+D800"),
+    ("create_folder", ("/DC0/vm/new/x\ufffe",), InvalidInputError, "U+FFFE"),  # nor "new"
+    ("create_folder", ("/DC0/vm/new ",), InvalidInputError, "'new '"),
+    ("rename", ("DC0_H0_VM0", "x\udfff"), InvalidInputError, "U+DFFF"),
+    ("set_notes", ("DC0_H0_VM0", "\ud800"), InvalidInputError, "notes"),
+    ("set_custom_field", ("DC0_H0_VM0", "f\ud800", "v"), InvalidInputError, "U+D800"),
+    ("set_custom_field", ("DC0_H0_VM0", "new-field", "\x00"), InvalidInputError, "U+0000"),
+    ("move", ("/", "/DC0/vm"), InvalidInputError, "root folder"),
+    ("move", ("/DC0/vm", "/DC0/vm"), InvalidInputError, "folders of datacenter 'DC0'"),
 ]
 
 
@@ -53,6 +66,19 @@ def test_bad_input_is_refused_and_named(vsphere, vsphere_simulator, si, method, 
     assert named in str(raised.value)
     assert set(foreground_calls(vsphere_simulator)) <= READS
     assert sorted((vm._moId, vm.name) for vm in all_objects(si, vim.VirtualMachine)) == before
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -float("inf"), 0, -1, True, "5"])
+def test_bad_timeouts_are_refused_before_anything_is_sent(vsphere, vsphere_simulator, timeout):
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(InvalidInputError, match="timeout="):
+        vsphere.power_on("DC0_H0_VM0", timeout=timeout)
+    assert set(foreground_calls(vsphere_simulator)) <= READS
+    # A handle's wait too: no deadline comes of NaN or infinity (None waits without one).
+    handle = vsphere.rename("DC0_H0_VM0", "DC0_H0_VM0", wait=False)
+    with pytest.raises(InvalidInputError, match="timeout="):
+        handle.wait(timeout=timeout)
+    assert handle.wait(timeout=None) is None
 
 
 def test_ambiguity_names_every_candidate(vsphere, si):

@@ -162,3 +162,39 @@ def test_notes_and_custom_fields(vsphere, fresh_vm, si):
     assert vsphere.get_custom_fields(fresh_vm.name) == {"owner": "team-db", "tier": "gold"}
     assert len([f for f in manager.field if f.name == "owner"]) == 1
     wait_task(fresh_vm.Reconfigure(vim.vm.ConfigSpec(annotation="")))
+
+
+def test_notes_and_custom_values_keep_carriage_returns(vsphere, fresh_vm, si):
+    # Sent as "&#13;": a "\r" sent as it is arrives as "\n" (XML 1.0 line-end handling).
+    text = "one\r\ntwo\rthree\n"
+    vsphere.set_notes(fresh_vm.name, text)
+    assert fresh_vm.config.annotation == text
+    assert vsphere.get_notes(fresh_vm.name) == text
+    vsphere.set_custom_field(fresh_vm.name, "cr\rfield", text)
+    assert vsphere.get_custom_fields(fresh_vm.name)["cr\rfield"] == text
+    manager = si.content.customFieldsManager
+    for field in manager.field:
+        if field.name == "cr\rfield":
+            manager.RemoveCustomFieldDef(key=field.key)
+    wait_task(fresh_vm.Reconfigure(vim.vm.ConfigSpec(annotation="")))
+
+
+@pytest.mark.parametrize("value", ["\ud800", "a\x00b", "\ufffe"])
+def test_a_value_that_cannot_be_sent_defines_no_field(vsphere, fresh_vm, si, value):
+    fields = [f.key for f in si.content.customFieldsManager.field or []]
+    with pytest.raises(InvalidInputError, match=r"XML 1\.0"):
+        vsphere.set_custom_field(fresh_vm.name, "never-defined", value)
+    assert [f.key for f in si.content.customFieldsManager.field or []] == fields
+
+
+def test_a_field_defined_for_a_value_the_server_refuses_is_removed_again(
+    vsphere, fresh_vm, si, monkeypatch
+):
+    def refuse(self, entity, key, value):
+        raise InvalidInputError("refused by the server")
+
+    fields = [f.key for f in si.content.customFieldsManager.field or []]
+    monkeypatch.setattr(vim.CustomFieldsManager, "SetField", refuse)
+    with pytest.raises(InvalidInputError, match="refused by the server"):
+        vsphere.set_custom_field(fresh_vm.name, "defined-then-removed", "value")
+    assert [f.key for f in si.content.customFieldsManager.field or []] == fields

@@ -25,6 +25,12 @@ _UUID = re.compile(
 
 MAX_NAME_LENGTH = 80
 
+# What XML 1.0 cannot carry (its Char production allows tab, LF, CR and everything from
+# U+0020 on, but the surrogates U+D800-U+DFFF and U+FFFE, U+FFFF), hence no SOAP request
+# either: pyVmomi fails to encode a lone surrogate (UnicodeEncodeError, before sending) and
+# the server refuses a request with the others.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def escape_name(name: str) -> str:
     """The form vCenter stores: "%" -> "%25", "/" -> "%2f", "\\" -> "%5c"."""
@@ -39,8 +45,17 @@ def unescape_name(stored: str) -> str:
 
 
 def split_path(path: str) -> list[str]:
-    """Inventory path segments: "/DC0/vm/web" -> ["DC0", "vm", "web"] (leading slash optional)."""
-    return [segment for segment in path.strip().strip("/").split("/") if segment]
+    """Inventory path segments: "/DC0/vm/web" -> ["DC0", "vm", "web"] (leading slash optional).
+
+    Segments are kept exactly as typed, spaces included: vSphere holds names such as "web "
+    (whether to forgive spaces around what was typed is the caller's decision)."""
+    return [segment for segment in path.split("/") if segment]
+
+
+def not_xml(text: str) -> str | None:
+    """The first character of ``text`` that XML 1.0 (and so SOAP) cannot carry, or None."""
+    found = _NOT_XML.search(text)
+    return found.group() if found else None
 
 
 def join_path(names: list[str]) -> str:

@@ -302,8 +302,11 @@ class InventoryIndex:
     def _read_names(self, kind: Kind, text: str) -> bool:
         # The server stores names escaped ("50%25 off", "web%2f01"); people type either form,
         # and a bare name may itself hold a "/" ("web/01"), or be a path's last segment.
-        typed = text.strip()
-        candidates = {typed, split_path(typed)[-1] if split_path(typed) else typed}
+        # Matched as typed, or without the spaces around it (as Inventory.matches does).
+        candidates = set()
+        for typed in {text, text.strip()}:
+            segments = split_path(typed)
+            candidates |= {typed, segments[-1] if segments else typed}
         wanted = set()
         for name in candidates:
             wanted |= {name, unescape_name(name), escape_name(unescape_name(name))}

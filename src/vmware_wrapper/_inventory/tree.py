@@ -8,13 +8,15 @@ This module only holds and searches; ``_index.py`` fills it from the server and 
 fresh. What a lookup accepts (see the README, "Naming things"):
 
 - a name, as people type it ("web/01"), or as vCenter stores it ("web%2f01");
-- an inventory path, "/DC0/vm/web/app01" (leading slash optional), whose segments are stored
-  names or unescaped ones without "/";
+- an inventory path, "/DC0/vm/web/app01" (leading slash optional), whose segments are
+  unescaped once each: "%2f" in a segment stands for a "/" in the name, "%252f" for the text
+  "%2f" (so a segment is a stored name, or an unescaped one without "/" or escapes);
 - a managed object id ("vm-123");
 - for VMs, a BIOS or instance uuid.
 
 Every form that matches contributes its objects; more than one object is ambiguous, and
-nothing is ever picked silently.
+nothing is ever picked silently. Text is matched as typed, spaces included (vSphere holds
+names such as "web "); only when that matches nothing are spaces around it ignored.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .._base.names import (
     join_path,
     looks_like_uuid,
     normalize_uuid,
+    not_xml,
     path_matches,
     split_path,
     unescape_name,
@@ -223,8 +226,9 @@ class Inventory:
         self._by_name: dict[str, tuple[str, ...]] = {}  # unescaped name -> moids
         self._by_stored: dict[str, tuple[str, ...]] = {}  # stored name, where it differs
         self._children: dict[str, set[str]] = {}
-        # (parent, name) -> moids, by stored and by unescaped name: a path resolves one
-        # segment at a time, without scanning a folder of 50,000 VMs for the one named.
+        # (parent, unescaped name) -> moids: a path resolves one segment at a time, without
+        # scanning a folder of 50,000 VMs for the one named. Keyed by the unescaped name only:
+        # a segment is unescaped once, so "%2f" is the name "/" and never also a name "%2f".
         self._by_parent_name: dict[tuple[str, str], tuple[str, ...]] = {}
         self._by_uuid: dict[str, tuple[str, ...]] = {}  # BIOS and instance uuids -> VM moids
         self._sorted_names: list[str] | None = None  # sorted keys of _by_name, when known
@@ -291,8 +295,6 @@ class Inventory:
         if parent:
             self._children.setdefault(parent, set()).add(entry.moid)
             _add_to(self._by_parent_name, (parent, entry.display_name), entry.moid)
-            if entry.name != entry.display_name:
-                _add_to(self._by_parent_name, (parent, entry.name), entry.moid)
         for uuid in (entry.uuid, entry.instance_uuid):
             if uuid:
                 _add_to(self._by_uuid, uuid, entry.moid)
@@ -310,7 +312,6 @@ class Inventory:
                 del self._children[parent]
         if parent:
             _remove_from(self._by_parent_name, (parent, entry.display_name), entry.moid)
-            _remove_from(self._by_parent_name, (parent, entry.name), entry.moid)
         for uuid in (entry.uuid, entry.instance_uuid):
             if uuid:
                 _remove_from(self._by_uuid, uuid, entry.moid)
@@ -354,8 +355,15 @@ class Inventory:
             return [self._entries[m] for m in sorted(moids)]
 
     def matches(self, kind: Kind, text: str) -> list[Entry]:
-        """Every object of the kind that ``text`` names, by any of the accepted forms."""
-        text = text.strip()
+        """Every object of the kind that ``text`` names, by any of the accepted forms: as
+        typed, or, if that names nothing, without the spaces around it."""
+        found = self._matches(kind, text)
+        stripped = text.strip()
+        if not found and stripped != text:
+            found = self._matches(kind, stripped)
+        return found
+
+    def _matches(self, kind: Kind, text: str) -> list[Entry]:
         with self._lock:
             found: dict[str, Entry] = {}
 
@@ -389,11 +397,10 @@ class Inventory:
 
     def _walk_from(self, level: list[str], segment: str) -> list[Entry]:
         """The children of these objects that one path segment names."""
-        wanted = {segment, unescape_name(segment)}
+        name = unescape_name(segment)
         found = {
             child
             for moid in level
-            for name in wanted
             for child in self._by_parent_name.get((moid, name), ())
             if child in self._entries
         }
@@ -415,6 +422,14 @@ class Inventory:
                     return entry
         if not text or not text.strip():
             raise InvalidInputError(f"an empty {kind.label} name")
+        bad = not_xml(text)
+        if bad is not None:
+            # No name holds it (vSphere could not have been sent one that does), and a lone
+            # surrogate would fail anything that encodes the text, a log handler included.
+            raise InvalidInputError(
+                f"{kind.label} name {text!r}: U+{ord(bad):04X} is in no name (XML 1.0, "
+                "which vSphere speaks, cannot carry it)"
+            )
         found = self.matches(kind, text)
         if len(found) == 2:
             # A standalone host lives in a compute resource of its own, named after it: when
@@ -438,7 +453,11 @@ class Inventory:
         message = f"no {kind.label} named {text!r}"
         with self._lock:
             names = sorted({e.display_name for e in self._entries.values() if kind.admits(e)})
-        target = split_path(text)[-1] if "/" in text and text not in names else text
+        if "/" in text and not text.replace("/", "").strip():
+            # "/", "//", " / ": a path of no names, which stands for the root folder.
+            return f"no {kind.label} at {text!r}: a path of no names is the root folder"
+        segments = split_path(text.strip())
+        target = segments[-1] if "/" in text and segments and text not in names else text
         similar = close_matches(unescape_name(target), names)
         if similar:
             message += "; did you mean " + ", ".join(repr(s) for s in similar) + "?"
@@ -450,9 +469,11 @@ class Inventory:
 
         A pattern without glob characters matches as a lookup does, but may match none or many.
         """
-        pattern = pattern.strip() or "*"
+        if not pattern.strip():
+            pattern = "*"
         if not is_glob(pattern):
             return self.matches(kind, pattern)
+        pattern = pattern.strip()
         with self._lock:
             if "/" in pattern:
                 hits = self._find_path(kind, pattern)

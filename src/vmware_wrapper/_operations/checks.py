@@ -11,7 +11,8 @@ import math
 import time
 from typing import TYPE_CHECKING, Any
 
-from .._base.names import MAX_NAME_LENGTH
+from .._base.names import MAX_NAME_LENGTH, not_xml
+from .._base.times import check_timeout as check_timeout  # the operations' check, shared
 from .._inventory.tree import Entry
 from ..errors import InvalidInputError, InvalidStateError, OperationTimeout
 
@@ -19,11 +20,6 @@ if TYPE_CHECKING:
     from .context import Ops
 
 ON, OFF, SUSPENDED = "poweredOn", "poweredOff", "suspended"
-
-
-def check_timeout(timeout: float | None) -> None:
-    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise InvalidInputError(f"timeout={timeout!r}: seconds, more than 0")
 
 
 def deadline_of(timeout: float | None) -> float | None:
@@ -67,7 +63,23 @@ def check_name(name: Any, what: str = "name") -> str:
         )
     if any(ord(c) < 32 for c in name):
         raise InvalidInputError(f"{what} {name!r}: no control characters")
-    return name
+    return check_text(name, what)
+
+
+def check_text(text: Any, what: str) -> str:
+    """Text to send as it is (notes, a custom field's name or value, a description): a
+    string that SOAP can carry. Checked before anything is sent, so that an operation of
+    several requests is refused whole, not after its first ones."""
+    if not isinstance(text, str):
+        raise InvalidInputError(f"{what} {text!r}: a string")
+    bad = not_xml(text)
+    if bad is not None:
+        kind = "a lone surrogate" if "\ud800" <= bad <= "\udfff" else "a character"
+        raise InvalidInputError(
+            f"{what} {text!r}: {kind} (U+{ord(bad):04X}) which cannot be sent to vSphere "
+            "(XML 1.0 has no way to carry it)"
+        )
+    return text
 
 
 def check_memory(memory_mb: Any) -> int:
@@ -85,6 +97,20 @@ def datacenter_of(ops: Ops, entry: Entry) -> Entry | None:
         parent = current.tree_parent
         current = inventory.get(parent) if parent else None
     return current
+
+
+def vsphere_folder(ops: Ops, entry: Entry) -> str | None:
+    """Why ``entry`` is one of the folders vSphere makes and needs where they are (the
+    inventory's root folder; a datacenter's vm, host, datastore and network folders), or
+    None. vSphere neither removes nor moves them; a move of the root folder is not even
+    refused by every server (govmomi's simulator fails on it), so it is never sent."""
+    inventory = ops.index.inventory
+    if entry.moid == inventory.root:
+        return "it is the root folder of the inventory"
+    parent = inventory.get(entry.parent or "")
+    if entry.type == "Folder" and parent is not None and parent.type == "Datacenter":
+        return f"it is one of the folders of datacenter {parent.display_name!r} itself"
+    return None
 
 
 def check_same_datacenter(

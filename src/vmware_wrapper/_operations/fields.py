@@ -12,6 +12,7 @@ from .._base.vmomi import vim
 from .._inventory.tree import KINDS
 from .._transport.faults import describing
 from ..errors import InvalidInputError
+from .checks import check_text
 from .context import Ops, vm_operation
 
 
@@ -20,10 +21,12 @@ def _field_defs(ops: Ops) -> list[Any]:
 
 
 def set_custom_field(ops: Ops, *, obj: Any, field: str, value: str) -> None:
+    # Both checked before anything is sent: a new field is defined (AddCustomFieldDef)
+    # before its value is set (SetField), and a value refused then would leave it defined.
     if not isinstance(field, str) or not field.strip():
         raise InvalidInputError(f"field {field!r}: a non-empty string")
-    if not isinstance(value, str):
-        raise InvalidInputError(f"value {value!r} of field {field!r}: a string")
+    check_text(field, "field")
+    check_text(value, f"field {field!r}: value")
     entry, target = ops.resolve(KINDS["entity"], obj, confirm=True)
     description = f"set {field!r} of {ops.name(entry)} to {value!r}"
     manager = ops.content.customFieldsManager
@@ -37,11 +40,27 @@ def set_custom_field(ops: Ops, *, obj: Any, field: str, value: str) -> None:
             ),
             None,
         )
+        defined = key is None
         if key is None:
             key = manager.AddCustomFieldDef(name=field, moType=type(target)).key
             ops.logger.info("custom field %r defined", field)
-        manager.SetField(entity=target, key=key, value=value)
+        try:
+            manager.SetField(entity=target, key=key, value=value)
+        except Exception:
+            if defined:
+                # Defined for this value only: a refused call leaves no field behind.
+                _remove_field(ops, key, field)
+            raise
     ops.logger.info("%s", description)
+
+
+def _remove_field(ops: Ops, key: int, field: str) -> None:
+    try:
+        ops.content.customFieldsManager.RemoveCustomFieldDef(key=key)
+    except Exception as e:  # the error that matters is SetField's, raised by the caller
+        ops.logger.warning("custom field %r was defined, but could not be removed: %s", field, e)
+    else:
+        ops.logger.info("custom field %r removed again", field)
 
 
 def get_custom_fields(ops: Ops, *, obj: Any) -> dict[str, str]:
@@ -57,8 +76,7 @@ def get_custom_fields(ops: Ops, *, obj: Any) -> dict[str, str]:
 
 @vm_operation()
 def set_notes(ops: Ops, *, vm: Any, text: str, wait: bool, timeout: float | None) -> Any:
-    if not isinstance(text, str):
-        raise InvalidInputError(f"notes {text!r}: a string")
+    check_text(text, "notes")
     entry, obj = ops.vm(vm, confirm=True)
     spec = vim.vm.ConfigSpec(annotation=text)
     return ops.run(

@@ -18,13 +18,20 @@ from .._base.vmomi import vim
 from .._inventory.tree import KINDS, Entry
 from .._transport.faults import describing, is_fault, task_error
 from .._transport.retrieve import ObjectSource, Ref, retrieve
-from ..errors import InvalidInputError, InvalidStateError, NotFoundError
+from ..errors import (
+    AmbiguousNameError,
+    InvalidInputError,
+    InvalidStateError,
+    NotFoundError,
+    VSphereError,
+)
 from .checks import (
     OFF,
     check_name,
     check_timeout,
     deadline_of,
     remaining,
+    vsphere_folder,
 )
 from .context import Ops
 
@@ -37,22 +44,20 @@ def create_folder(ops: Ops, *, path: str, wait: bool, timeout: float | None) -> 
             f"folder path {path!r}: a datacenter, one of its folders and new folder names, "
             "like /DC1/vm/web"
         )
+    # Every name checked before anything is sent: a name refused halfway would leave the
+    # folders above it made. Each is kept as typed (split_path does not strip): "a " is
+    # refused, as " a" is, rather than made as "a".
     segments = split_path(path)
     for segment in segments:
         check_name(unescape_name(segment), "folder name")
-    inventory = ops.index.ready()
     description = f"create folder {path!r}"
-    # The longest part of the path that exists already.
-    parent: Entry | None = None
-    for depth in range(len(segments), 1, -1):
-        found = inventory.matches(KINDS["entity"], "/" + "/".join(segments[:depth]))
-        if found:
-            if len(found) > 1 or found[0].type != "Folder":
-                what = "several objects" if len(found) > 1 else f"a {found[0].type}"
-                raise InvalidInputError(f"{description}: {'/'.join(segments[:depth])} is {what}")
-            parent = found[0]
-            break
-    if parent is None or depth < 2:
+    # The longest part of the path that exists already, as the server has it now (not as
+    # the index had it: a folder removed a moment ago by another client is not "already
+    # there", nor the parent to make the next one in).
+    prefixes = ["/" + "/".join(segments[:depth]) for depth in range(len(segments), 1, -1)]
+    confirmed = ops.resolver.confirmed_many(KINDS["entity"], prefixes)
+    parent, depth = _deepest_folder(prefixes, confirmed, description)
+    if parent is None:
         raise NotFoundError(f"{description}: no datacenter folder at /{'/'.join(segments[:2])}")
     folder = ops.resolver.obj(parent)
     created = []
@@ -71,6 +76,25 @@ def create_folder(ops: Ops, *, path: str, wait: bool, timeout: float | None) -> 
     if not created:
         return ops.done(f"{description}: already there", wait, folder)
     return ops.done(f"{description}: made {len(created)} folder(s)", wait, folder)
+
+
+def _deepest_folder(
+    prefixes: list[str], confirmed: list[Entry | VSphereError], description: str
+) -> tuple[Entry | None, int]:
+    """The folder of the longest prefix that exists (prefixes longest first), and how many
+    segments it has; (None, 0) if none does. Refused if that prefix is no folder, or several
+    objects."""
+    for prefix, found in zip(prefixes, confirmed, strict=True):
+        if isinstance(found, NotFoundError):
+            continue
+        if isinstance(found, AmbiguousNameError):
+            raise InvalidInputError(f"{description}: {prefix} is several objects") from found
+        if isinstance(found, VSphereError):
+            raise found
+        if found.type != "Folder":
+            raise InvalidInputError(f"{description}: {prefix} is a {found.type}")
+        return found, len(split_path(prefix))
+    return None, 0
 
 
 def _existing_child_folder(ops: Ops, parent: Any, name: str, description: str) -> Any:
@@ -273,15 +297,11 @@ def delete_folder(
 def _check_deletable(ops: Ops, entry: Entry, description: str) -> None:
     """Refuse the folders vSphere makes and needs: the root folder, and a datacenter's own
     folders (vm, host, datastore, network), which go only with their datacenter."""
-    inventory = ops.index.inventory
-    if entry.moid == inventory.root:
-        raise InvalidInputError(f"{description}: it is the root folder of the inventory")
-    parent = inventory.get(entry.parent or "")
-    if parent is not None and parent.type == "Datacenter":
-        raise InvalidInputError(
-            f"{description}: it is one of the folders of datacenter {parent.display_name!r} "
-            "itself, which go only with the datacenter"
-        )
+    reason = vsphere_folder(ops, entry)
+    if reason is not None:
+        if entry.moid != ops.index.inventory.root:
+            reason += ", which go only with the datacenter"
+        raise InvalidInputError(f"{description}: {reason}")
 
 
 def _destroy_vms(ops: Ops, vms: list[_Held], context: str, deadline: float | None) -> None:

@@ -23,6 +23,7 @@ from .checks import (
     check_room,
     check_same_datacenter,
     datacenter_of,
+    vsphere_folder,
 )
 from .context import Ops, vm_operation
 
@@ -36,6 +37,13 @@ def move(ops: Ops, *, objs: Any, folder: Any, wait: bool, timeout: float | None)
     entries = [ops.resolve(KINDS["entity"], item, confirm=True) for item in items]
     names = ", ".join(ops.name(e) for e, _ in entries)
     description = f"move {names} to {ops.resolver.path(folder_entry)}"
+    for entry, _ in entries:
+        reason = vsphere_folder(ops, entry)
+        if reason is not None:
+            raise InvalidInputError(
+                f"{description}: {ops.resolver.path(entry)}: {reason}, which vSphere "
+                "keeps where it is"
+            )
     # A VM changes datacenter only by relocation; vSphere refuses such a move with a fault
     # that names neither the VM nor the datacenters.
     vms = [e for e, _ in entries if e.type in ("VirtualMachine", "VirtualApp")]

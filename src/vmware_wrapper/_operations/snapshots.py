@@ -15,7 +15,7 @@ from .._base.models import SnapshotInfo
 from .._base.names import escape_name, split_path, unescape_name
 from .._base.times import iso_utc
 from ..errors import AmbiguousNameError, InvalidInputError, InvalidStateError, NotFoundError
-from .checks import check_name
+from .checks import check_name, check_text
 from .context import Ops, vm_operation
 
 
@@ -102,6 +102,7 @@ def create_snapshot(
     check_name(name, "snapshot name")
     if not isinstance(description, str):
         raise InvalidInputError(f"description={description!r}: a string")
+    check_text(description, "description")
     entry, obj = ops.vm(vm, confirm=True)
     vm_name = ops.name(entry)
     context = f"snapshot {vm_name} as {name!r}"

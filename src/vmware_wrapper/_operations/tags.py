@@ -27,6 +27,7 @@ from ..errors import (
     InvalidStateError,
     NotFoundError,
 )
+from .checks import check_text
 from .context import Ops
 
 _CARDINALITIES = ("SINGLE", "MULTIPLE")
@@ -95,6 +96,7 @@ class Tags:
         """(tag id, tag, category) for "category/name" or a name unique across categories."""
         if not isinstance(tag, str) or not tag.strip():
             raise InvalidInputError(f"tag {tag!r}: 'category/name' or 'name'")
+        check_text(tag, "tag")
         categories = self._categories()
         category_name, _, name = tag.rpartition("/")
         found = [
@@ -130,6 +132,8 @@ class Tags:
         "host", ...) or vSphere type names ("VirtualMachine"); none means anything."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidInputError(f"category name {name!r}: a non-empty string")
+        check_text(name, "category name")
+        check_text(description, "description")
         cardinality = str(cardinality).upper()
         if cardinality not in _CARDINALITIES:
             raise InvalidInputError(f"cardinality={cardinality!r}: SINGLE or MULTIPLE")
@@ -158,6 +162,8 @@ class Tags:
         """A new tag in a category; its id."""
         if not isinstance(name, str) or not name.strip() or "/" in name:
             raise InvalidInputError(f"tag name {name!r}: a non-empty string without '/'")
+        check_text(name, "tag name")
+        check_text(description, "description")
         category_id, _ = self._category_id(category)
         label = _tag_label(category, name)
         context = f"create {label}"

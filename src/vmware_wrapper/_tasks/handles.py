@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from .._base.times import check_timeout
 from .._transport.faults import task_error
 from ..errors import OperationTimeout, VSphereError
 
@@ -83,6 +84,7 @@ class TaskHandle(Handle[Any]):
         self, timeout: float | None = None, on_progress: ProgressCallback | None = None
     ) -> Any:
         """Wait until the task (and what follows it) finishes; its result (e.g. a new VM)."""
+        check_timeout(timeout)
         if self._outcome is not None:
             return self._outcome[0]
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -136,6 +138,7 @@ class CompletedHandle(Handle[Any]):
         self.result = result
 
     def wait(self, timeout: float | None = None) -> Any:
+        check_timeout(timeout)  # refused as by every handle, though there is nothing to wait for
         return self.result
 
     def done(self) -> bool:
@@ -158,6 +161,7 @@ class ConditionHandle(Handle[Any]):
         self._outcome: tuple[Any] | None = None
 
     def wait(self, timeout: float | None = None) -> Any:
+        check_timeout(timeout)
         if self._outcome is None:
             deadline = None if timeout is None else time.monotonic() + timeout
             self._outcome = (self._wait(deadline),)
@@ -201,6 +205,7 @@ class BackgroundHandle(Handle[Any]):
             self._started.set()
 
     def wait(self, timeout: float | None = None) -> Any:
+        check_timeout(timeout)
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise OperationTimeout(f"{self.description}: not done when the timeout ran out")

@@ -18,6 +18,10 @@ What it does, in one place (the retry policy itself is in ``retry.py``):
   working on it). TLS failures: ConnectError at once.
 - A fault: this library's error for it (``faults.translate_answer``), raised ``from`` the fault.
   Every SOAP answer comes through here, so no call can let a raw fault escape.
+- Text that XML cannot carry (a lone surrogate, which pyVmomi fails to encode): refused
+  with InvalidInputError before anything is sent. Operations check their inputs first; this
+  is the net under them. A carriage return is sent as a character reference, so that it
+  arrives (see ``keep_carriage_returns``).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._base.vmomi import SoapResponseDeserializer, StubAdapterBase, vim, vmodl
-from ..errors import ConnectError, OperationTimeout
+from ..errors import ConnectError, InvalidInputError, OperationTimeout
 from .faults import is_fault, translate_answer
 from .retry import Backoff, RetryPolicy
 
@@ -161,6 +165,17 @@ class Transport:
             listener()
 
 
+def keep_carriage_returns(request: bytes) -> bytes:
+    """A serialized request whose carriage returns are character references ("&#13;").
+
+    pyVmomi's serializer escapes only "&", "<" and ">" (SoapAdapter.XmlEscape, pyVmomi 9.1),
+    so a "\r" in notes or a custom value went out as it is, and the server's XML parser
+    read it as "\n", as XML 1.0 requires of line ends (section 2.11): "a\r\nb" came back as
+    "a\nb". A reference is not normalised. pyVmomi writes no "\r" of its own (its markup
+    breaks lines with "\n"), so every one in a request is in a value and may be replaced."""
+    return request.replace(b"\r", b"&#13;")
+
+
 class ResilientStub(StubAdapterBase):  # type: ignore[misc]  # pyVmomi's base is untyped
     """A pyVmomi stub adapter: pyVmomi's SoapStubAdapter under the transport's policy."""
 
@@ -168,13 +183,24 @@ class ResilientStub(StubAdapterBase):  # type: ignore[misc]  # pyVmomi's base is
         super().__init__(version=soap_stub.version)
         self.soap_stub = soap_stub
         self.transport = transport
+        # pyVmomi's hook for changing a serialized request (SoapStubAdapter.requestModifier,
+        # applied in InvokeMethod), kept on this stub for good.
+        soap_stub.requestModifierList.append(keep_carriage_returns)
 
     def InvokeMethod(self, mo: Any, info: Any, args: Any) -> Any:
-        return self.transport.invoke(
-            lambda: self.soap_stub.InvokeMethod(mo, info, args, self),
-            info.wsdlName,
-            guest=isinstance(mo, _GUEST_MANAGERS),
-        )
+        try:
+            return self.transport.invoke(
+                lambda: self.soap_stub.InvokeMethod(mo, info, args, self),
+                info.wsdlName,
+                guest=isinstance(mo, _GUEST_MANAGERS),
+            )
+        except UnicodeEncodeError as e:
+            # Raised while serializing, before anything was sent: a str holding a lone
+            # surrogate (from surrogateescape, say) is not Unicode text, and UTF-8 has none.
+            bad = e.object[e.start : e.end]
+            raise InvalidInputError(
+                f"{info.wsdlName}: {bad!r} in a value cannot be sent (not Unicode text)"
+            ) from None
 
     def DropConnections(self) -> None:
         self.soap_stub.DropConnections()
