@@ -31,6 +31,9 @@ import (
 //	GET/POST   /_sim/answerdelay {"method": "WaitForUpdatesEx", "seconds": 1}: its answers
 //	                           are made at once, then held back that long (a slow way back)
 //	DELETE     /_sim/answerdelay forget all answer delays
+//	GET/POST   /_sim/customization {"vm": "web-07", "reason": "..."}: that clone's guest
+//	                           customization fails (see customization_failure.go)
+//	DELETE     /_sim/customization forget them
 const controlPath = "/_sim/"
 
 // faultRule makes the next count calls of a method fail with the named fault.
@@ -162,6 +165,8 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = c.serveDelays(w, r, c.answer, false)
 	case "calls":
 		c.serveCalls(w, r)
+	case "customization":
+		err = failingCustomizations.serve(w, r) // see customization_failure.go
 	default:
 		http.NotFound(w, r)
 	}

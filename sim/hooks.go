@@ -36,6 +36,9 @@ func (e *extensions) before(method string, body []byte) types.BaseMethodFault {
 	case "Destroy_Task":
 		return e.destroyContents(body)
 	case "CloneVM_Task":
+		if fault := linkedCloneFault(body); fault != nil {
+			return fault
+		}
 	default:
 		return nil
 	}
@@ -86,6 +89,8 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 		fixBackReferences(this) // a template leaves its resource pool
 	case "CloneVM_Task":
 		e.completeClone(body, rec)
+		e.linkClone(body, rec)         // see linked_clone.go
+		e.failCustomization(body, rec) // see customization_failure.go
 	case "RelocateVM_Task":
 		if _, ok := finishedTask(rec); ok {
 			fixBackReferences(this)

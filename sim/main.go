@@ -320,6 +320,7 @@ func run(o *options) error {
 	reg.AddHandler(taskMessages{})
 	installVMDefaults()
 	installVsanSystems()
+	installUplinkFlags()
 	reg.Handler = beforeDispatch
 
 	server := model.Service.NewServer()

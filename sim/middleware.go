@@ -52,6 +52,8 @@ func (e *extensions) vmMethods() map[string]vmMethod {
 		"ShutdownGuest": func(vm *simulator.VirtualMachine) (interface{}, types.BaseMethodFault) {
 			return types.ShutdownGuestResponse{}, e.tools.shutdownGuest(vm, e.internal)
 		},
+		// Missing upstream (see ovf_export.go).
+		"ExportVm": e.exportVM,
 	}
 }
 
@@ -65,6 +67,10 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, controlPath) {
 			e.control.ServeHTTP(w, r)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, exportPath) {
+			serveExport(w, r)
 			return
 		}
 		if r.URL.Path == guestTransferPath {
@@ -109,6 +115,7 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 		}
 		// What the simulator is sent; the extensions read the request as the client sent it.
 		sent := omitUnmodelled(method, mendName(method, body))
+		sent = withoutFailingCustomization(method, body, sent)
 		r.ContentLength = int64(len(sent))
 		timing, rule := e.control.called(method)
 		if timing.latency > 0 {
@@ -139,6 +146,12 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 			writeFault(w, notAuthenticated(this))
 		case methods[method] != nil:
 			e.serveVMMethod(w, r, next, method, this, methods[method])
+		case method == "CreateDescriptor" && e.validSession(next, r):
+			if res, fault := createDescriptor(body); fault != nil {
+				writeFault(w, fault)
+			} else {
+				writeResponse(w, method, res)
+			}
 		case method == "UnregisterAndDestroy_Task":
 			e.serveUnregisterAndDestroy(w, r, next, method, this)
 		case method == "Fetch" && fetchesUnmodelled(this.Type, body):

@@ -47,7 +47,8 @@ func (t *toolsSimulator) start() int {
 	vms := reg.All("VirtualMachine")
 	for _, e := range vms {
 		vm := e.(*simulator.VirtualMachine)
-		ctx.Update(vm, toolsChanges(vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn))
+		running := vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn
+		ctx.Update(vm, append(toolsChanges(running), guestAddressChanges(vm, running)...))
 	}
 	reg.AddHandler(t)
 	return len(vms)
@@ -122,6 +123,8 @@ func (t *toolsSimulator) UpdateObject(ctx *simulator.Context, obj mo.Reference, 
 		t.stopGuest(ctx, vm)
 		if c.Val == types.VirtualMachinePowerStatePoweredOn {
 			t.startLater(ref, gen)
+		} else {
+			ctx.Update(vm, guestAddressChanges(vm, false))
 		}
 		return
 	}
@@ -147,7 +150,7 @@ func (t *toolsSimulator) startLater(ref types.ManagedObjectReference, gen uint64
 		ctx := newContext()
 		ctx.WithLock(vm, func() {
 			if t.current(ref, gen) && vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn {
-				ctx.Update(vm, toolsChanges(true))
+				ctx.Update(vm, append(toolsChanges(true), guestAddressChanges(vm, true)...))
 			}
 		})
 	})

@@ -16,10 +16,14 @@ is killed half-way. The server is read back with plain pyVmomi, never through th
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import itertools
 import math
 import os
+import shutil
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -396,6 +400,46 @@ def _clone_placed(vs: VSphere, sim: Simulator, name: str) -> None:
     )
 
 
+def _linked_source(lab: Lab) -> tuple[str, str]:
+    return lab.subject("off", snapshot=True), lab.unique("linked-")
+
+
+@_case("clone_vm linked", _linked_source)
+def _clone_linked(vs: VSphere, sim: Simulator, names: tuple[str, str]) -> None:
+    vs.clone_vm(names[0], names[1], linked=True, timeout=TIMEOUT)
+
+
+@_case("create_vm", _clone_name)
+def _create(vs: VSphere, sim: Simulator, name: str) -> None:
+    vs.create_vm(
+        name,
+        cluster="DC0_C0",
+        disks_gb=(1,),
+        networks=("VM Network", "DC0_DVPG0"),
+        iso="[LocalDS_0] x.iso",
+        power_on=True,
+        timeout=TIMEOUT,
+    )
+
+
+@_case("wait_for_ip", _tools)
+def _wait_for_ip(vs: VSphere, sim: Simulator, vm: str) -> None:
+    vs.wait_for_ip(vm, timeout=TIMEOUT)
+
+
+@_case("clone_vm customized", _clone_name)
+def _clone_customized(vs: VSphere, sim: Simulator, name: str) -> None:
+    spec = vmware_wrapper.LinuxCustomization("eb", domain="example.com")
+    vs.clone_vm(
+        SOURCE,
+        name,
+        customization=spec,
+        power_on=True,
+        wait_for_customization=True,
+        timeout=TIMEOUT,
+    )
+
+
 @_case("destroy_vm", _on)
 def _destroy(vs: VSphere, sim: Simulator, vm: str) -> None:
     vs.destroy_vm(vm, timeout=TIMEOUT)
@@ -414,6 +458,45 @@ def _add_disk(vs: VSphere, sim: Simulator, vm: str) -> None:
 @_case("add_nic", _off)
 def _add_nic(vs: VSphere, sim: Simulator, vm: str) -> None:
     vs.add_nic(vm, "VM Network", timeout=TIMEOUT)
+
+
+# OVF in and out: one small package made by the test; exports into directories of their own.
+# All of it under one temporary directory, removed when the run ends.
+
+
+@functools.cache
+def _ovf_scratch() -> Path:
+    from tests.ops.ovf_package import make_ova
+
+    scratch = Path(tempfile.mkdtemp(prefix="vmw-eb-ovf-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    make_ova(scratch / "app.ova", disk_bytes=64 * 1024)
+    return scratch
+
+
+def _ovf_package(lab: Lab) -> tuple[str, str]:
+    lab.sweep()
+    return str(_ovf_scratch() / "app.ova"), lab.unique("ovf-")
+
+
+@_case("deploy_ovf", _ovf_package)
+def _deploy_ovf(vs: VSphere, sim: Simulator, given: tuple[str, str]) -> None:
+    vs.deploy_ovf(
+        given[0],
+        given[1],
+        cluster="DC0_C0",
+        networks={"VM Network": "VM Network", "Backend": "DC0_DVPG0"},
+        properties={"hostname": "eb"},
+    )
+
+
+def _export_target(lab: Lab) -> tuple[str, str]:
+    return lab.subject("off"), tempfile.mkdtemp(dir=_ovf_scratch())
+
+
+@_case("export_ovf", _export_target)
+def _export_ovf(vs: VSphere, sim: Simulator, given: tuple[str, str]) -> None:
+    vs.export_ovf(given[0], given[1], ova=True)
 
 
 # Snapshots.
@@ -741,6 +824,7 @@ MUST_COVER = {
     "PowerOnVM_Task",
     "PowerOffVM_Task",
     "CloneVM_Task",
+    "CreateVM_Task",
     "FindChild",
     "Destroy_Task",
     "ReconfigVM_Task",

@@ -15,6 +15,7 @@ CONTRACT_ERRORS = {
     "InvalidInputError",
     "InvalidStateError",
     "TaskError",
+    "CustomizationError",
     "OperationTimeout",
     "GuestOperationError",
     "GuestAuthenticationError",

@@ -27,6 +27,7 @@ from ._facade.bulk import Bulk
 from ._facade.events_and_stats import EventsAndStats
 from ._facade.guests_and_tags import GuestsAndTags
 from ._facade.naming import Naming
+from ._facade.ovf import Ovf
 from ._facade.placement import Placement
 from ._facade.power import Power
 from ._facade.provisioning import Provisioning
@@ -48,6 +49,7 @@ class VSphere(
     Naming,
     Power,
     Provisioning,
+    Ovf,
     Placement,
     Snapshots,
     Annotations,

@@ -17,6 +17,7 @@
      +-- InvalidStateError            the object is in the wrong state for this (power state,
      |                                maintenance mode, another task running) -> change it first
      +-- TaskError                    a vSphere task failed: .fault, .task
+     |    +-- CustomizationError      the guest's customization failed: .reason
      +-- OperationTimeout             gave up waiting (also a TimeoutError)
      +-- GuestOperationError          inside the guest: tools, files, processes
           +-- GuestAuthenticationError   wrong guest credentials
@@ -33,6 +34,7 @@ __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
     "ConnectError",
+    "CustomizationError",
     "GuestAuthenticationError",
     "GuestOperationError",
     "InvalidInputError",
@@ -98,6 +100,16 @@ class TaskError(VSphereError):
     def __init__(self, message: str, *, fault: Any = None, task: Any = None) -> None:
         super().__init__(message, fault=fault)
         self.task = task
+
+
+class CustomizationError(TaskError):
+    """A guest customization failed (vSphere posted CustomizationFailed for the VM).
+    ``reason`` is vSphere's reason; ``event`` the event."""
+
+    def __init__(self, message: str, *, reason: str = "", event: Any = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.event = event
 
 
 class OperationTimeout(VSphereError, TimeoutError):

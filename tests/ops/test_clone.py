@@ -5,14 +5,17 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from pyVmomi import VmomiSupport, vim
+from pyVmomi import VmomiSupport, vim, vmodl
 
-from tests.helpers import all_objects, find_vm, foreground_calls, wait_task
+from tests.helpers import all_objects, find_vm, foreground_calls, vm_events, wait_task
 from vmware_wrapper import (
+    AmbiguousNameError,
+    CustomizationError,
     InvalidInputError,
     InvalidStateError,
     LinuxCustomization,
     NotFoundError,
+    TaskError,
     WindowsCustomization,
 )
 
@@ -231,3 +234,111 @@ def test_clone_and_destroy_without_waiting(vsphere, si, vsphere_simulator, clone
     assert find_vm(si, clone_name).config.hardware.numCPU == 2
     vsphere.destroy_vm(clone, wait=False).wait(10)
     assert not [v for v in all_objects(si, vim.VirtualMachine) if v.name == clone_name]
+
+
+def _disks(vm):
+    return [d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualDisk)]
+
+
+def _snapshot_disks(snapshot):
+    return [d.backing.fileName for d in _disks(snapshot)]
+
+
+def test_a_linked_clone_has_child_disks_of_the_current_snapshot(vsphere, si, fresh_vm, clone_name):
+    wait_task(fresh_vm.CreateSnapshot("base", "", False, False))
+    wait_task(fresh_vm.CreateSnapshot("later", "", False, False))
+    clone = vsphere.clone_vm(fresh_vm.name, clone_name, linked=True)
+    server = find_vm(si, clone_name)
+    assert server._moId == clone._moId
+    current = fresh_vm.snapshot.currentSnapshot
+    parents = [d.backing.parent.fileName for d in _disks(server)]
+    assert parents == _snapshot_disks(current)
+    assert all(d.backing.fileName not in parents for d in _disks(server))
+
+
+def test_a_linked_clone_of_a_named_snapshot(vsphere, si, fresh_vm, clone_name):
+    wait_task(fresh_vm.CreateSnapshot("base", "", False, False))
+    base = fresh_vm.snapshot.currentSnapshot
+    wait_task(fresh_vm.CreateSnapshot("later", "", False, False))
+    vsphere.clone_vm(fresh_vm.name, clone_name, linked=True, snapshot="base")
+    parents = [d.backing.parent.fileName for d in _disks(find_vm(si, clone_name))]
+    assert parents == _snapshot_disks(base)
+
+
+def test_a_full_clone_has_disks_of_its_own(vsphere, si, fresh_vm, clone_name):
+    wait_task(fresh_vm.CreateSnapshot("base", "", False, False))
+    vsphere.clone_vm(fresh_vm.name, clone_name)
+    assert all(d.backing.parent is None for d in _disks(find_vm(si, clone_name)))
+
+
+@pytest.mark.parametrize(
+    ("snapshots", "kwargs", "error", "match"),
+    [
+        ((), {"linked": True}, InvalidInputError, "has no snapshot"),
+        (("base",), {"linked": True, "snapshot": "nope"}, InvalidInputError, "no snapshot 'nope'"),
+        (("twin", "twin"), {"linked": True, "snapshot": "twin"}, AmbiguousNameError, "twin/twin"),
+        (("base",), {"snapshot": "base"}, InvalidInputError, "linked=True"),
+    ],
+)
+def test_bad_linked_clones_are_refused_before_anything_is_sent(
+    vsphere, vsphere_simulator, fresh_vm, snapshots, kwargs, error, match
+):
+    for snapshot in snapshots:
+        wait_task(fresh_vm.CreateSnapshot(snapshot, "", False, False))
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(error, match=match):
+        vsphere.clone_vm(fresh_vm.name, "never", **kwargs)
+    assert "CloneVM_Task" not in foreground_calls(vsphere_simulator)
+
+
+def test_the_simulator_refuses_a_linked_clone_without_a_snapshot(si, fresh_vm):
+    # As vCenter: only a snapshot's disks are read-only, and so safe to share.
+    location = vim.vm.RelocateSpec(diskMoveType="createNewChildDiskBacking")
+    with pytest.raises(vmodl.fault.InvalidArgument, match="snapshot"):
+        wait_task(fresh_vm.Clone(fresh_vm.parent, "never", vim.vm.CloneSpec(location=location)))
+
+
+def test_waiting_for_a_customization_that_succeeds(vsphere, si, clone_name):
+    spec = LinuxCustomization("web09", domain="example.com", ip="10.0.0.9", netmask="255.0.0.0")
+    vsphere.clone_vm(
+        "DC0_H0_VM0", clone_name, customization=spec, power_on=True, wait_for_customization=True
+    )
+    server = find_vm(si, clone_name)
+    assert server.guest.customizationInfo.customizationStatus == "TOOLSDEPLOYPKG_SUCCEEDED"
+    assert "CustomizationSucceeded" in vm_events(si, server)
+
+
+def test_waiting_for_a_customization_that_fails_raises_with_vspheres_reason(
+    vsphere, si, vsphere_simulator, clone_name
+):
+    vsphere_simulator.fail_customization(clone_name, "the domain example.com refused to join")
+    spec = LinuxCustomization("web10", domain="example.com")
+    with pytest.raises(CustomizationError, match="refused to join") as caught:
+        vsphere.clone_vm(
+            "DC0_H0_VM0",
+            clone_name,
+            customization=spec,
+            power_on=True,
+            wait_for_customization=True,
+        )
+    assert isinstance(caught.value, TaskError)
+    assert caught.value.reason == "the domain example.com refused to join"
+    server = find_vm(si, clone_name)  # the clone itself was made, as on vCenter
+    assert server.guest.customizationInfo.customizationStatus == "TOOLSDEPLOYPKG_FAILED"
+    assert "CustomizationFailed" in vm_events(si, server)
+    assert "CustomizationSucceeded" not in vm_events(si, server)
+
+
+def test_a_customization_is_waited_for_by_default_and_only_then(
+    vsphere, si, vsphere_simulator, clone_name
+):
+    vsphere_simulator.fail_customization(clone_name, "no such domain")
+    spec = LinuxCustomization("web11", domain="example.com")
+    with pytest.raises(CustomizationError, match="no such domain"):
+        vsphere.clone_vm("DC0_H0_VM0", clone_name, customization=spec, power_on=True)
+    vsphere_simulator.clear_customization_failures()
+    # Nothing to wait for: no power-on (the guest has not started), or no customization.
+    other = clone_name + "-b"  # removed by the fixture, as it starts with clone_name
+    vsphere.clone_vm("DC0_H0_VM0", other, customization=spec)
+    assert find_vm(si, other).runtime.powerState == "poweredOff"
+    assert "CustomizationSucceeded" not in vm_events(si, find_vm(si, other))

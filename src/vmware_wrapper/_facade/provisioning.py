@@ -1,12 +1,14 @@
-"""Making, sizing and unmaking VMs: clone, reconfigure, disks and NICs, destroy.
+"""Making, sizing and unmaking VMs: create, clone, reconfigure, disks and NICs, destroy.
 
 vm = vs.clone_vm("tmpl-ubuntu", "web-07", folder="/DC0/vm/web", cpus=4, power_on=True)
+vm = vs.create_vm("web-08", cluster="DC0_C0", networks=["VM Network"])
 vs.add_disk("web-07", 20)
 vs.destroy_vm("web-07")
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, overload
 
 from pyVmomi import vim
@@ -46,6 +48,9 @@ class Provisioning(Facade):
         cpus: int | None = ...,
         memory_mb: int | None = ...,
         customization: Customization | None = ...,
+        linked: bool = ...,
+        snapshot: str | None = ...,
+        wait_for_customization: bool = ...,
         wait: Literal[True] = ...,
         timeout: float | None = ...,
     ) -> vim.VirtualMachine: ...
@@ -65,6 +70,9 @@ class Provisioning(Facade):
         cpus: int | None = ...,
         memory_mb: int | None = ...,
         customization: Customization | None = ...,
+        linked: bool = ...,
+        snapshot: str | None = ...,
+        wait_for_customization: bool = ...,
         wait: Literal[False],
         timeout: float | None = ...,
     ) -> Handle[vim.VirtualMachine]: ...
@@ -84,6 +92,9 @@ class Provisioning(Facade):
         cpus: int | None = None,
         memory_mb: int | None = None,
         customization: Customization | None = None,
+        linked: bool = False,
+        snapshot: str | None = None,
+        wait_for_customization: bool = True,
         wait: bool = True,
         timeout: float | None = None,
     ) -> vim.VirtualMachine | Handle[vim.VirtualMachine]:
@@ -94,8 +105,104 @@ class Provisioning(Facade):
         Defaults: the source's folder, resource pool and datastore. Into another datacenter,
         a host, cluster or pool and a datastore there must be given. ``template=True`` makes
         the clone a template; ``customization`` (LinuxCustomization, WindowsCustomization)
-        customizes the guest. Checked before anything is sent: the name is free, the sizes,
-        the host is usable, the datastore has room.
+        customizes the guest; with ``power_on=True`` the call then waits until vSphere
+        reports the customization's outcome (events CustomizationSucceeded,
+        CustomizationFailed) and raises CustomizationError, with vSphere's reason, if it
+        failed (``wait_for_customization=False``: return once the VM is powered on).
+        ``linked=True`` makes a linked clone: its disks are child disks of the source's
+        current snapshot, or of ``snapshot`` (a name, path or id). Checked before anything
+        is sent: the name is free, the sizes, the host is usable, the datastore has room, a
+        linked clone's snapshot exists.
+        """
+
+    @overload
+    def create_vm(
+        self,
+        name: str,
+        *,
+        folder: FolderRef | None = ...,
+        host: HostRef | None = ...,
+        cluster: ClusterRef | None = ...,
+        resource_pool: ResourcePoolRef | None = ...,
+        datastore: DatastoreRef | None = ...,
+        guest_id: str = ...,
+        cpus: int = ...,
+        memory_mb: int = ...,
+        firmware: str = ...,
+        disks_gb: Sequence[float] = ...,
+        networks: Sequence[NetworkRef] = ...,
+        iso: str | None = ...,
+        power_on: bool = ...,
+        wait: Literal[True] = ...,
+        timeout: float | None = ...,
+    ) -> vim.VirtualMachine: ...
+    @overload
+    def create_vm(
+        self,
+        name: str,
+        *,
+        folder: FolderRef | None = ...,
+        host: HostRef | None = ...,
+        cluster: ClusterRef | None = ...,
+        resource_pool: ResourcePoolRef | None = ...,
+        datastore: DatastoreRef | None = ...,
+        guest_id: str = ...,
+        cpus: int = ...,
+        memory_mb: int = ...,
+        firmware: str = ...,
+        disks_gb: Sequence[float] = ...,
+        networks: Sequence[NetworkRef] = ...,
+        iso: str | None = ...,
+        power_on: bool = ...,
+        wait: Literal[False],
+        timeout: float | None = ...,
+    ) -> Handle[vim.VirtualMachine]: ...
+    @operation(_provision.create_vm)
+    def create_vm(
+        self,
+        name: str,
+        *,
+        folder: FolderRef | None = None,
+        host: HostRef | None = None,
+        cluster: ClusterRef | None = None,
+        resource_pool: ResourcePoolRef | None = None,
+        datastore: DatastoreRef | None = None,
+        guest_id: str = "otherGuest64",
+        cpus: int = 1,
+        memory_mb: int = 1024,
+        firmware: str = "bios",
+        disks_gb: Sequence[float] = (16,),
+        networks: Sequence[NetworkRef] = (),
+        iso: str | None = None,
+        power_on: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> vim.VirtualMachine | Handle[vim.VirtualMachine]:
+        """Create a VM from nothing; the new VM.
+
+            vm = vs.create_vm("web-08", cluster="C1", networks=["VM Network"], power_on=True)
+
+        ``guest_id`` is vSphere's guest OS id ("ubuntu64Guest", "windows2019srv_64Guest");
+        ``firmware`` "bios" or "efi"; ``disks_gb`` thin disks on one SCSI controller;
+        ``networks`` one vmxnet3 NIC on each (standard or distributed port groups);
+        ``iso`` a datastore path ("[datastore1] iso/ubuntu.iso") on a CD-ROM. Placement:
+        ``host``, ``cluster`` or ``resource_pool`` (needed unless the datacenter has one
+        compute resource); the datastore they see with the most free space unless
+        ``datastore``; the datacenter's VM folder unless ``folder``. Checked before anything
+        is sent: the name is free, the sizes, the networks and the ISO's datastore exist.
+        If powering on fails, the new VM is destroyed.
+        """
+
+    @operation(_provision.wait_for_ip)
+    def wait_for_ip(self, vm: VMRef, *, timeout: float | None = None) -> str:
+        """The VM's IP address, once VMware Tools in its guest report one.
+
+            address = vs.wait_for_ip("web-07", timeout=300)
+
+        The primary address (``guest.ipAddress``), else the first of a NIC's that is not
+        link-local. Follows the VM's changes (no polling). OperationTimeout (a
+        TimeoutError) if none is reported within ``timeout``; InvalidStateError if the VM
+        is (or goes) off.
         """
 
     @overload

@@ -1,4 +1,4 @@
-"""vmw vm: list, inspect, power, clone, resize, rename, move and destroy VMs."""
+"""vmw vm: list, inspect, power, create, clone, resize, rename, move and destroy VMs."""
 
 from __future__ import annotations
 
@@ -152,6 +152,7 @@ power_command("suspend", "suspend", "Suspend VMs.")
         "vmw vm clone tmpl-ubuntu web-07 --folder /DC1/vm/web --cluster C1 --cpus 4 --power-on",
         "vmw vm clone tmpl-ubuntu web-08 --hostname web-08 --domain example.com \\",
         "    --ip 10.0.0.8 --netmask 255.255.255.0 --gateway 10.0.0.1 --dns 10.0.0.2 --power-on",
+        "vmw vm clone tmpl-ubuntu web-09 --linked --snapshot base",
     )
     + "\n\nWith --hostname, the clone's Linux guest is customized (--ip: static, else DHCP).",
 )
@@ -168,12 +169,20 @@ power_command("suspend", "suspend", "Suspend VMs.")
 @click.option("--memory-mb", type=int)
 @click.option("--power-on", is_flag=True)
 @click.option("--template", is_flag=True, help="make the clone a template")
+@click.option("--linked", is_flag=True, help="a linked clone: child disks of the source's snapshot")
+@click.option("--snapshot", help="with --linked: this snapshot (default: the current one)")
 @click.option("--hostname", help="customize the guest (Linux): its host name")
 @click.option("--domain", help="its DNS domain")
 @click.option("--ip", help="a static IPv4 address for the first NIC (default: DHCP)")
 @click.option("--netmask", help="with --ip")
 @click.option("--gateway")
 @click.option("--dns", multiple=True, help="a DNS server (repeatable, or comma-separated)")
+@click.option(
+    "--wait-for-customization/--no-wait-for-customization",
+    default=True,
+    show_default=True,
+    help="with --hostname and --power-on: wait until its customization ends (exit 8: it failed)",
+)
 @click.pass_context
 def vm_clone(
     ctx: click.Context,
@@ -188,12 +197,15 @@ def vm_clone(
     memory_mb: int | None,
     power_on: bool,
     template: bool,
+    linked: bool,
+    snapshot: str | None,
     hostname: str | None,
     domain: str | None,
     ip: str | None,
     netmask: str | None,
     gateway: str | None,
     dns: tuple[str, ...],
+    wait_for_customization: bool,
 ) -> None:
     """Clone a VM or template (optionally customizing its guest)."""
     cx: Context = obj(ctx)
@@ -225,12 +237,138 @@ def vm_clone(
             power_on=power_on,
             template=template,
             customization=customization,
+            linked=linked,
+            snapshot=snapshot,
+            wait_for_customization=wait_for_customization,
         )
     info = cx.vs.vm_info(clone)
     if cx.as_json:
         cx.emit(info)
     else:
         click.echo(info.path)
+
+
+@vm.command(
+    "create",
+    epilog=examples(
+        "vmw vm create web-09 --cluster C1 --cpus 2 --memory-mb 4096 --disk-gb 40 \\",
+        "    --net 'VM Network' --guest-id ubuntu64Guest --firmware efi --power-on",
+        "vmw vm create pxe-01 --host esx-01 --disk-gb 20 --disk-gb 100 --net prod --net backup \\",
+        "    --iso '[datastore1] iso/ubuntu-24.04.iso'",
+    ),
+)
+@click.argument("name")
+@click.option(
+    "--folder",
+    help="folder path (default: the datacenter's VM folder)",
+    shell_complete=complete_folder,
+)
+@click.option("--host", shell_complete=complete_host)
+@click.option("--cluster", shell_complete=complete_cluster)
+@click.option("--pool", help="resource pool", shell_complete=complete_pool)
+@click.option(
+    "--datastore",
+    help="(default: the one with the most free space)",
+    shell_complete=complete_datastore,
+)
+@click.option("--cpus", type=int, default=1, show_default=True)
+@click.option("--memory-mb", type=int, default=1024, show_default=True)
+@click.option(
+    "--disk-gb",
+    type=float,
+    multiple=True,
+    help="a thin disk of this size (repeatable; default: one of 16 GB)",
+)
+@click.option(
+    "--net",
+    multiple=True,
+    help="a vmxnet3 NIC on this network (repeatable)",
+    shell_complete=complete_network,
+)
+@click.option("--iso", help="an ISO image on a CD-ROM: '[datastore] path/image.iso'")
+@click.option("--guest-id", default="otherGuest64", show_default=True, help="guest OS id")
+@click.option("--firmware", type=click.Choice(["bios", "efi"]), default="bios", show_default=True)
+@click.option("--power-on", is_flag=True)
+@click.pass_context
+def vm_create(
+    ctx: click.Context,
+    name: str,
+    folder: str | None,
+    host: str | None,
+    cluster: str | None,
+    pool: str | None,
+    datastore: str | None,
+    cpus: int,
+    memory_mb: int,
+    disk_gb: tuple[float, ...],
+    net: tuple[str, ...],
+    iso: str | None,
+    guest_id: str,
+    firmware: str,
+    power_on: bool,
+) -> None:
+    """Create a VM from nothing: CPUs, memory, thin disks, NICs, an ISO image."""
+    cx: Context = obj(ctx)
+    disks = disk_gb or (16,)
+    with cx.working(f"create {name}"):
+        created = cx.vs.create_vm(
+            name,
+            folder=folder,
+            host=host,
+            cluster=cluster,
+            resource_pool=pool,
+            datastore=datastore,
+            guest_id=guest_id,
+            cpus=cpus,
+            memory_mb=memory_mb,
+            firmware=firmware,
+            disks_gb=disks,
+            networks=net,
+            iso=iso,
+            power_on=power_on,
+        )
+    info = cx.vs.vm_info(created)
+    if cx.as_json:
+        cx.emit(info)
+        return
+    parts = [
+        plural(cpus, "CPU"),
+        f"{memory_mb} MB",
+        f"{plural(len(disks), 'disk')} ({' + '.join(f'{gb:g}' for gb in disks)} GB)",
+        plural(len(net), "NIC"),
+    ]
+    if iso:
+        parts.append(f"ISO {iso}")
+    state = "powered on" if power_on else "powered off"
+    cx.err.print(f"created {info.path} ({', '.join(parts)}), {state}", markup=False)
+    click.echo(info.path)
+
+
+@vm.command(
+    "ip",
+    epilog=examples("vmw vm ip web-07", "vmw vm ip web-07 --wait --timeout 300"),
+)
+@click.argument("vm_name", metavar="VM", shell_complete=complete_vm)
+@click.option("--wait", is_flag=True, help="until the guest reports one")
+@click.option("--timeout", type=SECONDS, help="seconds, with --wait")
+@click.pass_context
+def vm_ip(ctx: click.Context, vm_name: str, wait: bool, timeout: float | None) -> None:
+    """The IP address a VM's guest reports (VMware Tools must run in it)."""
+    cx: Context = obj(ctx)
+    if timeout is not None and not wait:
+        raise click.UsageError("--timeout: only with --wait")
+    address: str | None
+    if wait:
+        with cx.working(f"wait for an IP address of {vm_name}"):
+            address = cx.vs.wait_for_ip(vm_name, timeout=timeout)
+    else:
+        address = cx.vs.vm_info(vm_name).ip_address
+        if not address:
+            cx.fail(f"{vm_name} reports no IP address (yet); --wait waits for one", 7)
+    if cx.as_json:
+        cx.emit({"vm": vm_name, "ip_address": address})
+    else:
+        click.echo(address)
 
 
 @vm.command(

@@ -482,6 +482,15 @@ class Simulator:
     def clear_answer_delays(self) -> None:
         self._control("answerdelay", "DELETE")
 
+    def fail_customization(self, vm: str, reason: str = "") -> None:
+        """Make the guest customization of the next clone named ``vm`` (customized and
+        powered on by its clone) fail with ``reason``: the clone succeeds, then
+        CustomizationFailed is posted for it, as vCenter reports a guest that failed."""
+        self._control("customization", "POST", {"vm": vm, "reason": reason})
+
+    def clear_customization_failures(self) -> None:
+        self._control("customization", "DELETE")
+
     def call_counts(self) -> dict[str, int]:
         """How many SOAP calls of each method the simulator has answered."""
         return dict(self._control("calls"))

@@ -1,0 +1,318 @@
+"""OVF packages and their files on the wire: read an .ova, an .ovf with its files beside it,
+or either from an http(s) URL; send a file to (or get one from) an HttpNfcLease's device URL
+while LeaseProgress keeps the lease informed (and alive); write an .ova. Everything streams,
+a chunk at a time: a disk of 100 GB never sits in memory.
+
+    source = open_source("appliance.ova", connector)     # sources: local or http(s)
+    text = source.descriptor()
+    for href, size, stream in source.open(["disk1.vmdk"]):
+        upload(connector, device_url, cookie, stream, size, disk=True, sent=count, what=...)
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import tarfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, closing
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from ..errors import ConnectError, InvalidInputError, VSphereError
+from .faults import describing
+from .http import HttpConnector
+
+CHUNK = 1 << 20  # bytes read and sent at a time
+PROGRESS_SECONDS = 5.0  # how often the server hears of a transfer's progress (and the lease lives)
+_URL_SCHEMES = ("http://", "https://")
+
+
+class OvfSource:
+    """Where an OVF package is: its descriptor, and its files by the names it gives them."""
+
+    label: str
+
+    def descriptor(self) -> str:
+        raise NotImplementedError
+
+    def missing(self, hrefs: list[str]) -> list[str]:
+        """Of these files, those the package lacks (as far as can be told without reading
+        them all)."""
+        return []
+
+    def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
+        """(href, size, stream) of each wanted file, in the package's own order."""
+        raise NotImplementedError
+
+
+def open_source(source: Any, connector: HttpConnector) -> OvfSource:
+    """The package at ``source``: a path of an .ova or .ovf, or an http(s) URL of one."""
+    text = str(source)
+    if text.lower().startswith(_URL_SCHEMES):
+        is_ova = urllib.parse.urlsplit(text).path.lower().endswith(".ova")
+        return _UrlOva(text, connector) if is_ova else _UrlOvf(text, connector)
+    path = Path(text)
+    if not path.is_file():
+        raise InvalidInputError(f"source {text!r}: no such file")
+    if path.suffix.lower() == ".ova" or tarfile.is_tarfile(path):
+        return _LocalOva(path)
+    return _LocalOvf(path)
+
+
+class _LocalOvf(OvfSource):
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.label = str(path)
+
+    def descriptor(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    def _file(self, href: str) -> Path:
+        relative = PurePosixPath(href)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise InvalidInputError(f"{self.label}: file {href!r} is outside the package")
+        return self.path.parent / relative
+
+    def missing(self, hrefs: list[str]) -> list[str]:
+        return [h for h in hrefs if not self._file(h).is_file()]
+
+    def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
+        for href in hrefs:
+            path = self._file(href)
+            with path.open("rb") as stream:
+                yield href, path.stat().st_size, stream
+
+
+class _LocalOva(OvfSource):
+    """An OVA is a tar whose first member is the descriptor (DSP0243, 5.3)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.label = str(path)
+
+    def _tar(self) -> tarfile.TarFile:
+        try:
+            return tarfile.open(self.path, "r:")
+        except tarfile.TarError as e:
+            raise InvalidInputError(f"{self.label}: not an OVA (a tar): {e}") from None
+
+    def descriptor(self) -> str:
+        with self._tar() as tar:
+            return _descriptor_of(tar, self.label)
+
+    def missing(self, hrefs: list[str]) -> list[str]:
+        with self._tar() as tar:
+            names = set(tar.getnames())
+        return [h for h in hrefs if h not in names]
+
+    def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
+        with self._tar() as tar:
+            yield from _members(tar, hrefs)
+
+
+def _descriptor_of(tar: tarfile.TarFile, label: str) -> str:
+    for member in tar:
+        if member.isfile() and member.name.lower().endswith(".ovf"):
+            stream = tar.extractfile(member)
+            assert stream is not None
+            return stream.read().decode("utf-8")
+    raise InvalidInputError(f"{label}: no .ovf descriptor in the OVA")
+
+
+def _members(tar: tarfile.TarFile, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
+    wanted = set(hrefs)
+    for member in tar:
+        if member.isfile() and member.name in wanted:
+            stream = tar.extractfile(member)
+            assert stream is not None
+            yield member.name, member.size, stream
+
+
+class _UrlOvf(OvfSource):
+    def __init__(self, url: str, connector: HttpConnector) -> None:
+        self.url = url
+        self.label = url
+        self.connector = connector
+
+    def descriptor(self) -> str:
+        with get(self.connector, self.url, self.label) as (response, _):
+            return bytes(response.read()).decode("utf-8")
+
+    def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
+        for href in hrefs:
+            with get(self.connector, urllib.parse.urljoin(self.url, href), self.label) as (
+                response,
+                size,
+            ):
+                yield href, size, response
+
+
+class _UrlOva(_UrlOvf):
+    def descriptor(self) -> str:
+        with (
+            get(self.connector, self.url, self.label) as (response, _),
+            tarfile.open(fileobj=response, mode="r|") as tar,
+        ):
+            return _descriptor_of(tar, self.label)
+
+    def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
+        with (
+            get(self.connector, self.url, self.label) as (response, _),
+            tarfile.open(fileobj=response, mode="r|") as tar,
+        ):
+            yield from _members(tar, hrefs)
+
+
+class get:
+    """GET a URL through the connector: (response, Content-Length) while in the block."""
+
+    def __init__(self, connector: HttpConnector, url: str, what: str, cookie: str = "") -> None:
+        self.connector, self.url, self.what, self.cookie = connector, url, what, cookie
+        self._stack = ExitStack()
+
+    def __enter__(self) -> tuple[Any, int]:
+        connection, target = self.connector.connect_url(self.url)
+        self._stack.enter_context(closing(connection))
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        try:
+            connection.request("GET", target, headers=headers)
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException) as e:
+            self._stack.close()
+            raise ConnectError(f"{self.what}: GET {self.url}: {e}") from e
+        if response.status != 200:
+            self._stack.close()
+            raise VSphereError(
+                f"{self.what}: GET {self.url}: HTTP {response.status} {response.reason}"
+            )
+        return response, int(response.getheader("Content-Length") or 0)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+class _Counting:
+    """A stream that tells how many bytes were read from it, as they are."""
+
+    def __init__(self, stream: IO[bytes], size: int, sent: Callable[[int], None]) -> None:
+        self.stream, self.left, self.sent = stream, size, sent
+
+    def read(self, n: int = CHUNK) -> bytes:
+        data = self.stream.read(min(max(n, CHUNK), self.left))
+        self.left -= len(data)
+        if data:
+            self.sent(len(data))
+        return data
+
+
+def upload(
+    connector: HttpConnector,
+    url: str,
+    cookie: str,
+    stream: IO[bytes],
+    size: int,
+    *,
+    disk: bool,
+    sent: Callable[[int], None],
+    what: str,
+) -> None:
+    """Send ``size`` bytes of ``stream`` to a lease's device URL. A disk is POSTed as a
+    stream-optimized VMDK, other files PUT (as ovftool and govc do)."""
+    connection, target = connector.connect_url(url)
+    headers = {"Content-Length": str(size), "Cookie": cookie}
+    if disk:
+        method = "POST"
+        headers["Content-Type"] = "application/x-vnd.vmware-streamVmdk"
+    else:
+        method = "PUT"
+        headers["Overwrite"] = "t"
+    with closing(connection):
+        try:
+            connection.request(method, target, body=_Counting(stream, size, sent), headers=headers)
+            response = connection.getresponse()
+            answer = response.read(500)
+        except (OSError, http.client.HTTPException) as e:
+            raise ConnectError(f"{what}: {method} {url}: {e}") from e
+    if response.status not in (200, 201, 204):
+        detail = answer.decode("utf-8", "replace").strip()
+        raise VSphereError(
+            f"{what}: {method} {url}: HTTP {response.status} {response.reason} {detail}".strip()
+        )
+
+
+def download(
+    connector: HttpConnector,
+    url: str,
+    cookie: str,
+    sink: IO[bytes],
+    *,
+    received: Callable[[int], None],
+    what: str,
+) -> int:
+    """Copy a lease's device URL into ``sink``; the bytes copied."""
+    total = 0
+    with get(connector, url, what, cookie) as (response, _):
+        try:
+            while chunk := response.read(CHUNK):
+                sink.write(chunk)
+                total += len(chunk)
+                received(len(chunk))
+        except (OSError, http.client.HTTPException) as e:
+            raise ConnectError(f"{what}: GET {url}: {e}") from e
+    return total
+
+
+class LeaseProgress:
+    """Counts the bytes moved; tells the caller each new percent and the server (which
+    keeps the lease alive only while it hears of it) every PROGRESS_SECONDS."""
+
+    def __init__(
+        self, lease: Any, total: int, on_progress: Callable[[int], None] | None, what: str
+    ) -> None:
+        self.lease, self.total, self.on_progress, self.what = lease, total, on_progress, what
+        self.done = 0
+        self.percent = -1
+        self.told = time.monotonic()
+
+    def __enter__(self) -> LeaseProgress:
+        self._tell_caller(0)
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        if kind is None:
+            self.percent = 99  # 100 once the server has it all
+            self._tell_caller(100)
+
+    def add(self, n: int) -> None:
+        self.done += n
+        percent = min(99, self.done * 100 // self.total) if self.total else 0
+        self._tell_caller(percent)
+        if time.monotonic() - self.told >= PROGRESS_SECONDS:
+            self.tell_server()
+
+    def tell_server(self) -> None:
+        with describing(self.what):
+            self.lease.HttpNfcLeaseProgress(max(self.percent, 0))
+        self.told = time.monotonic()
+
+    def _tell_caller(self, percent: int) -> None:
+        if percent > self.percent:
+            self.percent = percent
+            if self.on_progress is not None:
+                self.on_progress(percent)
+
+
+def write_ova(
+    target: Path, descriptor_name: str, descriptor: bytes, disks: list[tuple[str, Path]]
+) -> None:
+    """An OVA: a tar with the descriptor first (DSP0243, 5.3), then the disks."""
+    with tarfile.open(target, "w", format=tarfile.USTAR_FORMAT) as tar:
+        info = tarfile.TarInfo(descriptor_name)
+        info.size = len(descriptor)
+        info.mtime = int(time.time())
+        tar.addfile(info, io.BytesIO(descriptor))
+        for member, path in disks:
+            tar.add(path, arcname=member)

@@ -1,0 +1,310 @@
+"""Deploying and exporting OVF packages, checked through plain pyVmomi reads of the server."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import itertools
+import tarfile
+import threading
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pyVmomi import vim
+
+from tests.helpers import all_objects, find_vm, wait_task
+from tests.ops.ovf_package import PROPERTIES, descriptor, make_ova, make_ovf
+from vmware_wrapper import InvalidInputError, InvalidStateError, NotFoundError, VSphereError
+from vmware_wrapper._base.ovf_descriptor import needed_bytes, parse_descriptor
+
+NETWORKS = {"VM Network": "VM Network", "Backend": "DC0_DVPG0"}
+_names = itertools.count()
+
+
+@pytest.fixture
+def name(si: Any) -> Iterator[str]:
+    name = f"ovf-{next(_names)}"
+    yield name
+    for vm in all_objects(si, vim.VirtualMachine):
+        if vm.name.startswith(name):
+            if vm.runtime.powerState != "poweredOff":
+                wait_task(vm.PowerOff())
+            wait_task(vm.Destroy())
+
+
+@pytest.fixture
+def ova(tmp_path: Path) -> Path:
+    return make_ova(tmp_path / "appliance.ova")
+
+
+def vm_names(si: Any) -> set[str]:
+    return {vm.name for vm in all_objects(si, vim.VirtualMachine)}
+
+
+def hardware(vm: Any) -> dict[str, Any]:
+    devices = vm.config.hardware.device
+    return {
+        "cpus": vm.config.hardware.numCPU,
+        "memory_mb": vm.config.hardware.memoryMB,
+        "disks": [d.capacityInKB for d in devices if isinstance(d, vim.vm.device.VirtualDisk)],
+        "nics": sorted(
+            type(d).__name__ for d in devices if isinstance(d, vim.vm.device.VirtualEthernetCard)
+        ),
+        "networks": sorted(n.name for n in vm.network),
+    }
+
+
+def test_an_ova_deploys_with_its_networks_and_properties_mapped(
+    vsphere: Any, si: Any, ova: Path, name: str
+) -> None:
+    percents: list[int] = []
+    vm = vsphere.deploy_ovf(
+        ova,
+        name,
+        cluster="DC0_C0",
+        datastore="LocalDS_0",
+        networks=NETWORKS,
+        properties={"hostname": "web-07"},
+        on_progress=percents.append,
+    )
+    server = find_vm(si, name)
+    assert server._moId == vm._moId
+    cluster = next(c for c in all_objects(si, vim.ClusterComputeResource) if c.name == "DC0_C0")
+    assert server.resourcePool._moId == cluster.resourcePool._moId
+    assert server.parent.name == "vm"
+    assert hardware(server) == {
+        "cpus": 2,
+        "memory_mb": 256,
+        "disks": [64 * 1024],
+        "nics": ["vim.vm.device.VirtualVmxnet3"] * 2,
+        "networks": ["DC0_DVPG0", "VM Network"],
+    }
+    assert server.config.guestId == "otherLinux64Guest"
+    values = {p.id: p.value for p in server.config.vAppConfig.property}
+    assert values["hostname"] == "web-07"
+    assert set(values) == set(PROPERTIES)
+    assert percents[0] == 0
+    assert percents[-1] == 100
+    assert percents == sorted(percents)
+    assert vsphere.get_vm(name)._moId == vm._moId  # in the index at once
+
+
+def test_an_ovf_with_its_disk_beside_it_deploys_on_a_host_and_powers_on(
+    vsphere: Any, si: Any, tmp_path: Path, name: str
+) -> None:
+    ovf = make_ovf(tmp_path / "pkg", sparse_bytes=2 * 2**20, networks=("VM Network",))
+    vsphere.deploy_ovf(
+        str(ovf),
+        name,
+        host="DC0_H0",
+        networks={"VM Network": "DC0_DVPG0"},
+        disk_provisioning="thick",
+        power_on=True,
+    )
+    server = find_vm(si, name)
+    assert server.runtime.host.name == "DC0_H0"
+    assert server.runtime.powerState == "poweredOn"
+    assert [n.name for n in server.network] == ["DC0_DVPG0"]
+
+
+def test_an_ova_deploys_from_an_http_url(vsphere: Any, si: Any, ova: Path, name: str) -> None:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ova.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/{ova.name}"
+        vsphere.deploy_ovf(url, name, cluster="DC0_C0", networks=NETWORKS)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hardware(find_vm(si, name))["cpus"] == 2
+
+
+@pytest.mark.parametrize(
+    ("networks", "properties", "error", "message"),
+    [
+        ({"Frontend": "VM Network"}, None, InvalidInputError, "no OVF network 'Frontend'"),
+        (
+            {"VM Network": "no-such-net", "Backend": "VM Network"},
+            None,
+            NotFoundError,
+            "no-such-net",
+        ),
+        ({"VM Network": "VM Network"}, None, InvalidInputError, "map OVF network 'Backend'"),
+        (NETWORKS, {"colour": "red"}, InvalidInputError, "no OVF property 'colour'"),
+    ],
+)
+def test_a_bad_mapping_is_refused_before_anything_is_sent(
+    vsphere: Any,
+    si: Any,
+    vsphere_simulator: Any,
+    ova: Path,
+    name: str,
+    networks: dict[str, str],
+    properties: dict[str, str] | None,
+    error: type[Exception],
+    message: str,
+) -> None:
+    before = vm_names(si)
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(error, match=message):
+        vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks=networks, properties=properties)
+    calls = vsphere_simulator.call_counts()
+    assert not {"CreateImportSpec", "ImportVApp"} & calls.keys()
+    assert vm_names(si) == before
+
+
+def test_the_choices_are_named_when_an_ovf_network_is_left_unmapped(
+    vsphere: Any, ova: Path, name: str
+) -> None:
+    with pytest.raises(InvalidInputError) as e:
+        vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks={"VM Network": "VM Network"})
+    assert "'DC0_DVPG0'" in str(e.value)
+    assert "'VM Network'" in str(e.value)
+    assert "DVUplinks" not in str(e.value)
+
+
+def test_a_full_datastore_and_a_taken_name_are_refused_before_anything_is_sent(
+    vsphere: Any, si: Any, vsphere_simulator: Any, tmp_path: Path, name: str
+) -> None:
+    huge = make_ova(tmp_path / "huge.ova", capacity=2**50)  # 1 PB, thick
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(InvalidStateError, match="free"):
+        vsphere.deploy_ovf(
+            huge, name, cluster="DC0_C0", networks=NETWORKS, disk_provisioning="thick"
+        )
+    with pytest.raises(InvalidInputError, match="already has a 'DC0_H0_VM0'"):
+        vsphere.deploy_ovf(huge, "DC0_H0_VM0", cluster="DC0_C0", networks=NETWORKS)
+    assert "ImportVApp" not in vsphere_simulator.call_counts()
+    assert name not in vm_names(si)
+
+
+def test_the_room_a_package_needs() -> None:
+    text = descriptor("d.vmdk", 5 * 2**20, capacity=2**30)
+    parsed = parse_descriptor(text)
+    assert needed_bytes(parsed, thin=False) == 2**30
+    assert needed_bytes(parsed, thin=True) == 5 * 2**20  # the file that fills it
+    units = text.replace(
+        'ovf:capacity="1073741824" ovf:capacityAllocationUnits="byte"',
+        'ovf:capacity="3" ovf:capacityAllocationUnits="byte * 2^30"',
+    )
+    assert needed_bytes(parse_descriptor(units), thin=False) == 3 * 2**30
+    assert parsed.networks == ("VM Network", "Backend")
+    assert parsed.property_keys == list(PROPERTIES)
+    with pytest.raises(InvalidInputError, match="not XML"):
+        parse_descriptor("<Envelope")
+
+
+def _interrupt_at(percent: int, error: BaseException) -> Any:
+    def on_progress(p: int) -> None:
+        if p >= percent:
+            raise error
+
+    return on_progress
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("disk unplugged")])
+def test_an_upload_interrupted_half_way_leaves_nothing_behind(
+    vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str, error: BaseException
+) -> None:
+    before = vm_names(si)
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(type(error)):
+        vsphere.deploy_ovf(
+            ova, name, cluster="DC0_C0", networks=NETWORKS, on_progress=_interrupt_at(50, error)
+        )
+    calls = vsphere_simulator.call_counts()
+    assert calls.get("ImportVApp") == 1
+    assert calls.get("HttpNfcLeaseAbort") == 1
+    assert "HttpNfcLeaseComplete" not in calls
+    assert vm_names(si) == before
+    with pytest.raises(NotFoundError):
+        vsphere.get_vm(name)
+
+
+def test_a_fault_while_uploading_aborts_and_removes_the_vm(
+    vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str
+) -> None:
+    before = vm_names(si)
+    vsphere_simulator.reset_call_counts()
+    vsphere_simulator.inject_fault("HttpNfcLeaseProgress", "SystemError", count=1)
+    try:
+        with pytest.raises(VSphereError, match=f"deploy .* as '{name}'"):
+            vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks=NETWORKS)
+    finally:
+        vsphere_simulator.clear_faults()
+    assert vsphere_simulator.call_counts().get("HttpNfcLeaseAbort") == 1
+    assert vm_names(si) == before
+
+
+def test_a_large_upload_streams_in_bounded_memory(vsphere: Any, tmp_path: Path, name: str) -> None:
+    ovf = make_ovf(tmp_path / "big", sparse_bytes=50 * 2**20)
+    tracemalloc.start()
+    try:
+        vsphere.deploy_ovf(ovf, name, cluster="DC0_C0", networks=NETWORKS)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20, f"peak {peak / 2**20:.1f} MB for a 50 MB disk"
+
+
+def test_export_then_deploy_round_trips_the_hardware(
+    vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, tmp_path: Path, name: str
+) -> None:
+    vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks=NETWORKS)
+    percents: list[int] = []
+    path = vsphere.export_ovf(name, tmp_path / "out", ova=True, on_progress=percents.append)
+    assert path == str(tmp_path / "out" / f"{name}.ova")
+    assert percents[-1] == 100
+    with tarfile.open(path) as tar:
+        members = tar.getnames()
+    assert members == [f"{name}.ovf", f"{name}-disk0.vmdk"]  # the descriptor first
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{name}.ova"]
+    copy = vsphere.deploy_ovf(
+        path,
+        f"{name}-copy",
+        host="DC0_H0",
+        networks={"VM Network": "VM Network", "DC0_DVPG0": "DC0_DVPG0"},
+    )
+    assert hardware(find_vm(si, f"{name}-copy")) == hardware(find_vm(si, name))
+    assert copy._moId == find_vm(si, f"{name}-copy")._moId
+
+
+def test_export_writes_an_ovf_and_its_disks(
+    vsphere: Any, ova: Path, tmp_path: Path, name: str
+) -> None:
+    vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks=NETWORKS)
+    path = Path(vsphere.export_ovf(name, tmp_path / "out"))
+    assert path.name == f"{name}.ovf"
+    parsed = parse_descriptor(path.read_text())
+    assert [f.href for f in parsed.files] == [f"{name}-disk0.vmdk"]
+    disk = path.parent / f"{name}-disk0.vmdk"
+    assert disk.read_bytes()[:4] == b"KDMV"
+    assert parsed.files[0].size == disk.stat().st_size
+    with pytest.raises(InvalidInputError, match="already exists"):
+        vsphere.export_ovf(name, tmp_path / "out")
+
+
+def test_a_failed_export_leaves_no_files_and_no_lease(
+    vsphere: Any, vsphere_simulator: Any, ova: Path, tmp_path: Path, name: str
+) -> None:
+    vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks=NETWORKS)
+    out = tmp_path / "out"
+    vsphere_simulator.reset_call_counts()
+    vsphere_simulator.inject_fault("CreateDescriptor", "SystemError", count=1)
+    try:
+        with pytest.raises(VSphereError, match=f"export '{name}'"):
+            vsphere.export_ovf(name, out, ova=True)
+    finally:
+        vsphere_simulator.clear_faults()
+    assert list(out.iterdir()) == []
+    assert vsphere_simulator.call_counts().get("HttpNfcLeaseAbort") == 1
+
+
+def test_a_powered_on_vm_is_not_exported(vsphere: Any, tmp_path: Path, fresh_vm: Any) -> None:
+    with pytest.raises(InvalidStateError, match="power it off"):
+        vsphere.export_ovf(fresh_vm.name, tmp_path)
