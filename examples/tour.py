@@ -4,16 +4,21 @@ It starts a simulator with TLS and enforced credentials and first looks around w
 `vmw` command. Then, from Python, with the certificate pinned, it does a day's work by name:
 clone a template with guest customization, size the VM, power it on and wait for VMware
 Tools, run a command in the guest, snapshot it, reboot its guest, label it, read its events
-and statistics, work on twenty VMs at once, print the inventory, and clean up.
+and statistics, deploy a small OVA it builds itself (directly, and through a content
+library), work on twenty VMs at once, print the inventory, and clean up.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import shlex
+import struct
 import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 from vmware_wrapper import (
@@ -43,6 +48,75 @@ def shell(sim: Simulator, command: str) -> None:
         print(f"    {line}")
     if done.returncode:
         print(f"    (exit status {done.returncode})")
+
+
+def tiny_ova(path: Path) -> Path:
+    """A small OVF package: one CPU, 128 MB, one empty 16 MB disk, one network. An OVA is a
+    tar whose first member is the descriptor (DMTF DSP0243); the disk is a stream-optimized
+    VMDK (VMware's Virtual Disk Format 5.0): header, embedded descriptor, end-of-stream."""
+    capacity = 16 * 2**20
+    sectors = capacity // 512
+    header = struct.pack(
+        "<III QQQQ I QQQ B 4s H", 0x564D444B, 3, 0x30001, sectors, 128, 1, 1, 512, 0,
+        0xFFFFFFFFFFFFFFFF, 2, 0, b"\n \r\n", 1,
+    )  # fmt: skip
+    text = f'# Disk DescriptorFile\ncreateType="streamOptimized"\nRW {sectors} SPARSE "d.vmdk"\n'
+    disk = header.ljust(512, b"\0") + text.encode().ljust(512, b"\0") + bytes(512)
+
+    def item(n: int, kind: int, label: str, more: str) -> str:
+        return (
+            f"<Item><rasd:ElementName>{label}</rasd:ElementName>"
+            f"<rasd:InstanceID>{n}</rasd:InstanceID>"
+            f"<rasd:ResourceType>{kind}</rasd:ResourceType>{more}</Item>"
+        )
+
+    hardware = "".join(
+        [
+            item(1, 3, "CPU", "<rasd:VirtualQuantity>1</rasd:VirtualQuantity>"),
+            item(
+                2, 4, "Memory",
+                "<rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>"
+                "<rasd:VirtualQuantity>128</rasd:VirtualQuantity>",
+            ),
+            item(3, 6, "SCSI controller", "<rasd:ResourceSubType>lsilogic</rasd:ResourceSubType>"),
+            item(
+                4, 17, "Hard disk",
+                "<rasd:HostResource>ovf:/disk/d1</rasd:HostResource><rasd:Parent>3</rasd:Parent>",
+            ),
+            item(
+                5, 10, "NIC",
+                "<rasd:Connection>VM Network</rasd:Connection>"
+                "<rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>",
+            ),
+        ]
+    )  # fmt: skip
+    ovf = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1"
+  xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+  xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+  xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData"
+  xmlns:vmw="http://www.vmware.com/schema/ovf">
+  <References><File ovf:id="f1" ovf:href="tiny-disk1.vmdk" ovf:size="{len(disk)}"/></References>
+  <DiskSection><Info>disks</Info>
+    <Disk ovf:diskId="d1" ovf:fileRef="f1" ovf:capacity="{capacity}"/></DiskSection>
+  <NetworkSection><Info>networks</Info><Network ovf:name="VM Network"/></NetworkSection>
+  <VirtualSystem ovf:id="tiny"><Info>a tiny appliance</Info>
+    <OperatingSystemSection ovf:id="101" vmw:osType="otherLinux64Guest">
+      <Info>os</Info></OperatingSystemSection>
+    <VirtualHardwareSection><Info>hardware</Info>
+      <System><vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
+        <vssd:InstanceID>0</vssd:InstanceID>
+        <vssd:VirtualSystemType>vmx-13</vssd:VirtualSystemType></System>
+      {hardware}</VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+""".encode()
+    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in (("tiny.ovf", ovf), ("tiny-disk1.vmdk", disk)):
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return path
 
 
 def table(vs: VSphere, pattern: str = "*") -> None:
@@ -131,6 +205,22 @@ def main() -> None:
             cpu = vs.stats("web-07", ["cpu.usage.average"], samples=3)["cpu.usage.average"]
             print("  cpu: " + ", ".join(f"{value:.1f}%" for _, value in cpu))
 
+            step("An appliance from an OVA, and the same kept in a content library")
+            with tempfile.TemporaryDirectory() as scratch:
+                ova = tiny_ova(Path(scratch) / "tiny.ova")
+                nets = {"VM Network": "DC0_DVPG0"}
+                vm = vs.deploy_ovf(ova, "tiny-01", cluster="DC0_C0", networks=nets)
+                print(f"  deploy_ovf: {vs.vm_info(vm).path}")
+                vs.library.create("golden", "LocalDS_0", description="approved images")
+                item = vs.library.import_ovf("golden", "tiny-1.0", ova)
+            print(f"  library: {[lib.name for lib in vs.library.list()]}, item {item.path!r}")
+            shell(sim, "vmw library ls golden")
+            vm = vs.library.deploy(
+                "golden/tiny-1.0", "tiny-02", cluster="DC0_C0", networks=nets, power_on=True
+            )
+            info = vs.vm_info(vm)
+            print(f"  library.deploy: {info.path}, {info.power_state}, {info.cpus} CPU")
+
             step("Names are never guessed")
             vs.clone_vm("DC0_H0_VM0", "web-07")  # a second web-07, in another folder
             try:
@@ -164,6 +254,9 @@ def main() -> None:
             vs.destroy_vm("/DC0/vm/web-07")
             vs.destroy_vm("/DC0/vm/web/prod/web-07")
             vs.destroy_vm("tmpl-ubuntu", allow_template=True)
+            vs.destroy_vm("tiny-01")
+            vs.destroy_vm("tiny-02")
+            vs.library.delete("golden")
             print(f"  {len(vs.list_vms())} VMs left")
     print("\nDone: the simulator is stopped and its files are removed.")
 

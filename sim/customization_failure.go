@@ -9,7 +9,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -115,15 +114,7 @@ func (e *extensions) failCustomization(body []byte, rec *httptest.ResponseRecord
 		return
 	}
 	failingCustomizations.forget(req.Name)
-	task, ok := finishedTask(rec)
-	if !ok {
-		return
-	}
-	ref, ok := task.Info.Result.(types.ManagedObjectReference)
-	if !ok {
-		return
-	}
-	vm, ok := reg.Get(ref).(*simulator.VirtualMachine)
+	vm, ok := finishedClone(rec)
 	if !ok {
 		return
 	}

@@ -89,8 +89,9 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 		fixBackReferences(this) // a template leaves its resource pool
 	case "CloneVM_Task":
 		e.completeClone(body, rec)
-		e.linkClone(body, rec)         // see linked_clone.go
-		e.failCustomization(body, rec) // see customization_failure.go
+		e.linkClone(body, rec)             // see linked_clone.go
+		e.failCustomization(body, rec)     // see customization_failure.go
+		reportCustomizedNetwork(body, rec) // see customization_network.go
 	case "RelocateVM_Task":
 		if _, ok := finishedTask(rec); ok {
 			fixBackReferences(this)
@@ -403,6 +404,21 @@ func finishedTask(rec *httptest.ResponseRecorder) (*simulator.Task, bool) {
 	}
 	task.Wait()
 	return task, task.Info.State == types.TaskInfoStateSuccess
+}
+
+// finishedClone is the VM that a CloneVM_Task answer (rec) names, once its task has
+// succeeded.
+func finishedClone(rec *httptest.ResponseRecorder) (*simulator.VirtualMachine, bool) {
+	task, ok := finishedTask(rec)
+	if !ok {
+		return nil, false
+	}
+	ref, ok := task.Info.Result.(types.ManagedObjectReference)
+	if !ok {
+		return nil, false
+	}
+	vm, ok := reg.Get(ref).(*simulator.VirtualMachine)
+	return vm, ok
 }
 
 // decodeRequest decodes a SOAP request body into its govmomi request type.

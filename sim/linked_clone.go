@@ -56,11 +56,7 @@ func (e *extensions) linkClone(body []byte, rec *httptest.ResponseRecorder) {
 	if !ok || req.Spec.Location.DiskMoveType != childDiskBacking {
 		return
 	}
-	task, ok := finishedTask(rec)
-	if !ok {
-		return
-	}
-	ref, ok := task.Info.Result.(types.ManagedObjectReference)
+	clone, ok := finishedClone(rec)
 	if !ok {
 		return
 	}
@@ -81,10 +77,6 @@ func (e *extensions) linkClone(body []byte, rec *httptest.ResponseRecorder) {
 			}
 		}
 	})
-	clone, ok := reg.Get(ref).(*simulator.VirtualMachine)
-	if !ok {
-		return
-	}
 	ctx.WithLock(clone, func() {
 		devices := make([]types.BaseVirtualDevice, 0, len(clone.Config.Hardware.Device))
 		position := 0

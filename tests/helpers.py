@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pyVmomi import vim
+from pyVmomi import vim, vmodl
 
 
 @contextmanager
@@ -43,8 +43,17 @@ def all_objects(si: Any, vimtype: Any) -> list[Any]:
         view.Destroy()
 
 
+def name_or_none(entity: Any) -> str | None:
+    """An entity's name, or None when it was destroyed after it was listed (other tests'
+    clean-ups run on the same simulator)."""
+    try:
+        return str(entity.name)
+    except vmodl.fault.ManagedObjectNotFound:
+        return None
+
+
 def find_vm(si: Any, name: str) -> Any:
-    matches = [vm for vm in all_objects(si, vim.VirtualMachine) if vm.name == name]
+    matches = [vm for vm in all_objects(si, vim.VirtualMachine) if name_or_none(vm) == name]
     assert len(matches) == 1, f"{len(matches)} VMs named {name}"
     return matches[0]
 
@@ -187,11 +196,16 @@ def property_of_all(si: Any, vimtype: Any, path: str) -> dict[str, Any]:
     }
 
 
-def rest(sim: Any, method: str, path: str, body: Any = None) -> Any:
-    """Plain REST calls to the simulator's tagging endpoint, independent of the library."""
-    base = f"{sim.protocol}://{sim.host}:{sim.port}/rest/com/vmware/cis"
+def rest(
+    sim: Any, method: str, path: str, body: Any = None, *, under: str = "/rest/com/vmware/cis"
+) -> Any:
+    """Plain REST calls to the simulator's vAPI endpoint (tagging; content libraries with
+    ``under="/rest/com/vmware"``), independent of the library."""
+    base = f"{sim.protocol}://{sim.host}:{sim.port}{under}"
     context = ssl.create_default_context(cafile=sim.ca_file) if sim.tls else None
-    login = urllib.request.Request(base + "/session", method="POST")
+    login = urllib.request.Request(
+        f"{sim.protocol}://{sim.host}:{sim.port}/rest/com/vmware/cis/session", method="POST"
+    )
     token = base64.b64encode(f"{sim.username}:{sim.password}".encode()).decode()
     login.add_header("Authorization", f"Basic {token}")
     with urllib.request.urlopen(login, context=context) as r:
@@ -201,7 +215,8 @@ def rest(sim: Any, method: str, path: str, body: Any = None) -> Any:
     request.add_header("vmware-api-session-id", session)
     request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, context=context) as r:
-        return json.load(r).get("value")
+        raw = r.read()
+    return json.loads(raw).get("value") if raw else None
 
 
 # govc of the simulator's govmomi release, installed next to the virtualenv's python.

@@ -42,6 +42,7 @@ from tests.helpers import (
     plain_pyvmomi,
     properties_of_all,
     property_of_all,
+    rest,
     wait_task,
     wait_until,
 )
@@ -497,6 +498,39 @@ def _export_target(lab: Lab) -> tuple[str, str]:
 @_case("export_ovf", _export_target)
 def _export_ovf(vs: VSphere, sim: Simulator, given: tuple[str, str]) -> None:
     vs.export_ovf(given[0], given[1], ova=True)
+
+
+# Content libraries: vAPI REST calls, and a deploy whose SOAP calls the server makes itself
+# (faults there reach the library as a failed deploy). Each run in a library of its own.
+
+
+def _library_name(lab: Lab) -> str:
+    lab.sweep()
+    for library_id in rest(lab.sim, "GET", "/content/library", under="/rest/com/vmware") or []:
+        info = rest(lab.sim, "GET", f"/content/library/id:{library_id}", under="/rest/com/vmware")
+        if info["name"].startswith(PREFIX):
+            rest(
+                lab.sim, "DELETE", f"/content/local-library/id:{library_id}",
+                under="/rest/com/vmware",
+            )  # fmt: skip
+    return lab.unique("lib-")
+
+
+@_case("content library", _library_name)
+def _content_library(vs: VSphere, sim: Simulator, name: str) -> None:
+    library = vs.library
+    library.create(name, "LocalDS_0")
+    library.import_ovf(name, "app", _ovf_scratch() / "app.ova")
+    library.list()
+    library.items(name)
+    library.deploy(
+        f"{name}/app",
+        name,
+        cluster="DC0_C0",
+        networks={"VM Network": "VM Network", "Backend": "DC0_DVPG0"},
+    )
+    library.delete(f"{name}/app")
+    library.delete(name)
 
 
 # Snapshots.

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import vmware_wrapper
-from vmware_wrapper import Guest, Handle, Tags, VSphere
+from vmware_wrapper import ContentLibraries, Guest, Handle, Tags, VSphere
 from vmware_wrapper._facade.base import implementation_of
 
 FACADE = Path(vmware_wrapper.__file__).parent / "_facade"
@@ -43,6 +43,14 @@ OPERATIONS = {
     for name, method in _public_methods(VSphere).items()
     if implementation_of(method) is not None
 }
+# The small objects on VSphere whose methods are operations too (vs.library.deploy).
+OPERATIONS.update(
+    {
+        f"library.{name}": method
+        for name, method in _public_methods(ContentLibraries).items()
+        if implementation_of(method) is not None
+    }
+)
 
 
 def test_most_methods_are_operations() -> None:
@@ -90,13 +98,13 @@ def _has_usage_example(raw: str) -> bool:
     return len(example) - len(example.lstrip()) > text_indent and bool(example.strip())
 
 
-@pytest.mark.parametrize("cls", [VSphere, Guest, Tags, Handle])
+@pytest.mark.parametrize("cls", [VSphere, ContentLibraries, Guest, Tags, Handle])
 def test_every_public_method_says_how_it_is_used(cls: type) -> None:
     missing = []
     for name, member in _public_methods(cls).items():
         function = member.fget if isinstance(member, property) else member
         raw = function.__doc__ or ""
-        if cls is VSphere and not _has_usage_example(raw):
+        if cls in (VSphere, ContentLibraries) and not _has_usage_example(raw):
             missing.append(f"{name}: no usage example after the first line")
         elif not raw.strip():
             missing.append(f"{name}: no docstring")
@@ -130,7 +138,7 @@ def _classes_in(hint: typing.Any) -> set[type]:
 def test_every_returned_type_of_this_library_is_exported() -> None:
     exported = {getattr(vmware_wrapper, n) for n in vmware_wrapper.__all__}
     unexported = set()
-    for cls in (VSphere, Guest, Tags):
+    for cls in (VSphere, ContentLibraries, Guest, Tags):
         for name, member in _public_methods(cls).items():
             for returned in _classes_in(_return_hint(member)):
                 library = returned.__module__.startswith("vmware_wrapper")

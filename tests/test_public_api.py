@@ -38,6 +38,7 @@ ADDITIONS = {
     "TaskProgress",
     "LinuxCustomization",
     "WindowsCustomization",
+    "NicSettings",
     "to_ascii",
     "Guest",
     "GuestResult",
@@ -46,6 +47,9 @@ ADDITIONS = {
     "BulkResult",
     "InventoryItem",
     "Tags",
+    "ContentLibraries",
+    "LibraryInfo",
+    "LibraryItemInfo",
     "BulkProgress",
     "ProgressCallback",
     # what parameters accept (see vmware_wrapper/_base/types.py)

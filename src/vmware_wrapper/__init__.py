@@ -33,8 +33,8 @@ thread, and no constructor other than ``VSphere()`` itself (which connects and l
 makes a round trip.
 """
 
-from ._base.customization import LinuxCustomization, WindowsCustomization
-from ._base.models import InventoryItem, SnapshotInfo, VMInfo
+from ._base.customization import LinuxCustomization, NicSettings, WindowsCustomization
+from ._base.models import InventoryItem, LibraryInfo, LibraryItemInfo, SnapshotInfo, VMInfo
 from ._base.names import to_ascii
 from ._base.types import (
     ClusterRef,
@@ -48,6 +48,7 @@ from ._base.types import (
     Selection,
     VMRef,
 )
+from ._facade.library import ContentLibraries
 from ._operations.bulk import BulkProgress, BulkResult
 from ._operations.events import EventInfo
 from ._operations.guest import Guest, GuestProcess, GuestResult
@@ -80,6 +81,7 @@ __all__ = [
     "BulkResult",
     "ClusterRef",
     "ConnectError",
+    "ContentLibraries",
     "CustomizationError",
     "DatacenterRef",
     "DatastoreRef",
@@ -96,8 +98,11 @@ __all__ = [
     "InvalidInputError",
     "InvalidStateError",
     "InventoryItem",
+    "LibraryInfo",
+    "LibraryItemInfo",
     "LinuxCustomization",
     "NetworkRef",
+    "NicSettings",
     "NotFoundError",
     "OperationTimeout",
     "PermissionDeniedError",

@@ -5,9 +5,9 @@
         print(vs.vm_info(vm).power_state)
 
 The class is put together from the facade's modules (``_facade/``: naming, power,
-provisioning, placement, snapshots, annotations, guests and tags, events and statistics,
-bulk), each the public page of the operations in ``_operations/`` of the same concern.
-This module makes the connection's parts and ends them.
+provisioning, OVF, content libraries, placement, snapshots, annotations, guests and tags,
+events and statistics, bulk), each the public page of the operations in ``_operations/``
+of the same concern. This module makes the connection's parts and ends them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ._facade.annotations import Annotations
 from ._facade.bulk import Bulk
 from ._facade.events_and_stats import EventsAndStats
 from ._facade.guests_and_tags import GuestsAndTags
+from ._facade.library import Library
 from ._facade.naming import Naming
 from ._facade.ovf import Ovf
 from ._facade.placement import Placement
@@ -50,6 +51,7 @@ class VSphere(
     Power,
     Provisioning,
     Ovf,
+    Library,
     Placement,
     Snapshots,
     Annotations,

@@ -14,6 +14,8 @@ COMMANDS = [
     ["folder", "create"], ["field", "ls"], ["field", "set"], ["notes", "set"], ["notes", "get"],
     ["guest", "run"], ["guest", "upload"], ["guest", "download"], ["tag", "ls"],
     ["tag", "create"], ["tag", "attach"], ["tag", "detach"], ["events"], ["sim"],
+    ["library", "ls"], ["library", "create"], ["library", "import"], ["library", "deploy"],
+    ["library", "rm"],
 ]  # fmt: skip
 
 

@@ -90,3 +90,45 @@ def test_clone_waiting_for_a_customization_that_fails(vmw, cli_sim, cli_si):
         assert "no such domain" in result.err
     finally:
         assert vmw("vm", "destroy", clone._moId, "--yes").code == 0
+
+
+def test_clone_with_addresses_for_each_nic(vmw, cli_si, make_vm):
+    source = make_vm("cli-two-nics", power_on=False)
+    nic = next(
+        d for d in source.config.hardware.device if isinstance(d, vim.vm.device.VirtualEthernetCard)
+    )
+    card = vim.vm.device.VirtualVmxnet3(key=-1, backing=nic.backing, addressType="generated")
+    change = vim.vm.device.VirtualDeviceSpec(operation="add", device=card)
+    wait_task(source.Reconfigure(vim.vm.ConfigSpec(deviceChange=[change])))
+    result = vmw(
+        "vm", "clone", source.name, "cli-nics", "--hostname", "web", "--domain", "example.com",
+        "--nic", "10.0.0.21/24,gw=10.0.0.1,ipv6=fd00::21/64",
+        "--nic", "192.168.9.21/16,dns=192.168.0.2", "--power-on",
+    )  # fmt: skip
+    (clone,) = [vm for vm in all_objects(cli_si, vim.VirtualMachine) if vm.name == "cli-nics"]
+    try:
+        assert result.code == 0, result.err
+        first, second = clone.guest.net
+        assert first.ipAddress[0] == "10.0.0.21"
+        assert second.ipAddress[0] == "192.168.9.21"
+        assert second.dnsConfig.ipAddress == ["192.168.0.2"]
+    finally:
+        assert vmw("vm", "destroy", clone._moId, "--yes").code == 0
+
+
+def test_clone_refuses_a_nic_it_cannot_read_with_its_place(vmw):
+    for spec, said in (
+        ("10.0.0.5", "'dhcp' or an address with its prefix"),
+        ("10.0.0.5/24,gw=10.0.1.1", "is not in"),
+        ("dhcp,mtu=9000", "none of gw="),
+    ):
+        result = vmw(
+            "vm", "clone", "DC0_H0_VM0", "cli-never", "--hostname", "web", "--domain", "e.com",
+            "--nic", "dhcp", "--nic", spec,
+        )  # fmt: skip
+        assert result.code == 2, result.err
+        assert "--nic #2" in result.err
+        assert said in result.err
+    result = vmw("vm", "clone", "DC0_H0_VM0", "cli-never", "--nic", "dhcp", "--ip", "10.0.0.5")
+    assert result.code == 2
+    assert "with --nic" in result.err

@@ -14,6 +14,7 @@ from vmware_wrapper import (
     InvalidInputError,
     InvalidStateError,
     LinuxCustomization,
+    NicSettings,
     NotFoundError,
     TaskError,
     WindowsCustomization,
@@ -104,6 +105,127 @@ def test_clone_with_windows_customization(vsphere, si, clone_name):
     assert "S3cret" not in repr(spec)
     vsphere.clone_vm("DC0_H0_VM0", clone_name, customization=spec, power_on=True)
     assert find_vm(si, clone_name).guest.hostName == "WIN07"
+
+
+def _add_nic(vm):
+    """Another NIC on the VM's first NIC's network, through plain pyVmomi."""
+    nic = next(
+        d for d in vm.config.hardware.device if isinstance(d, vim.vm.device.VirtualEthernetCard)
+    )
+    card = vim.vm.device.VirtualVmxnet3(key=-1, backing=nic.backing, addressType="generated")
+    change = vim.vm.device.VirtualDeviceSpec(operation="add", device=card)
+    wait_task(vm.Reconfigure(vim.vm.ConfigSpec(deviceChange=[change])))
+
+
+def test_clone_with_settings_for_each_nic(vsphere, si, fresh_vm, clone_name):
+    _add_nic(fresh_vm)
+    spec = LinuxCustomization(
+        "web12",
+        domain="example.com",
+        dns_servers=("10.0.0.2",),
+        nics=(
+            NicSettings(
+                "10.0.0.12/24", gateway="10.0.0.1", ipv6="fd00::12/64", ipv6_gateway="fd00::1"
+            ),
+            NicSettings(dhcpv6=True, dns_servers=("192.168.7.2",)),
+        ),
+    )
+    vsphere.clone_vm(fresh_vm.name, clone_name, customization=spec, power_on=True)
+    server = find_vm(si, clone_name)
+    assert server.guest.customizationInfo.customizationStatus == "TOOLSDEPLOYPKG_SUCCEEDED"
+    first, second = server.guest.net
+    assert first.ipAddress[:2] == ["10.0.0.12", "fd00::12"]
+    assert [(a.ipAddress, a.prefixLength, a.origin) for a in first.ipConfig.ipAddress] == [
+        ("10.0.0.12", 24, "manual"),
+        ("fd00::12", 64, "manual"),
+    ]
+    assert first.dnsConfig.ipAddress == ["10.0.0.2"]  # the customization's
+    assert "10.0.0.12" not in second.ipAddress  # DHCP: an address of its own
+    assert second.ipConfig.dhcp.ipv4.enable is True
+    assert second.ipConfig.dhcp.ipv6.enable is True
+    assert second.dnsConfig.ipAddress == ["192.168.7.2"]  # its own
+    routes = server.guest.ipStack[0].ipRouteConfig.ipRoute
+    # The default routes (prefix length 0), each through the first NIC (device "0").
+    assert {(r.gateway.ipAddress, r.prefixLength, r.gateway.device) for r in routes} == {
+        ("10.0.0.1", 0, "0"),
+        ("fd00::1", 0, "0"),
+    }
+
+
+def test_nics_after_those_given_use_dhcp(vsphere, si, fresh_vm, clone_name):
+    _add_nic(fresh_vm)
+    spec = LinuxCustomization("web13", domain="example.com", ip="10.0.0.13", netmask="255.0.0.0")
+    vsphere.clone_vm(fresh_vm.name, clone_name, customization=spec, power_on=True)
+    first, second = find_vm(si, clone_name).guest.net
+    assert first.ipAddress[0] == "10.0.0.13"
+    assert "10.0.0.13" not in second.ipAddress
+
+
+def test_more_nic_settings_than_nics_are_refused_before_anything_is_sent(
+    vsphere, vsphere_simulator, si, clone_name
+):
+    spec = LinuxCustomization("web14", domain="example.com", nics=(NicSettings(),) * 2)
+    before = foreground_calls(vsphere_simulator).get("CloneVM_Task", 0)
+    with pytest.raises(InvalidInputError, match=r"settings for 2 NICs.*the clone has 1"):
+        vsphere.clone_vm("DC0_H0_VM0", clone_name, customization=spec, power_on=True)
+    assert foreground_calls(vsphere_simulator).get("CloneVM_Task", 0) == before
+    assert all(vm.name != clone_name for vm in all_objects(si, vim.VirtualMachine))
+
+
+def test_each_nics_settings_go_into_the_spec():
+    c = vim.vm.customization
+    spec = LinuxCustomization(
+        "web15",
+        domain="example.com",
+        nics=(
+            NicSettings("10.0.0.15", netmask="255.255.255.0", gateway="10.0.0.1"),
+            NicSettings(ipv6="fd00::15", ipv6_gateway="fd00::1"),
+            NicSettings(dhcpv6=True),
+        ),
+    ).to_spec(4)
+    static, v6, dhcp6, rest = (m.adapter for m in spec.nicSettingMap)
+    assert isinstance(static.ip, c.FixedIp)
+    assert static.ip.ipAddress == "10.0.0.15"
+    assert (static.subnetMask, static.gateway, static.ipV6Spec) == (
+        "255.255.255.0",
+        ["10.0.0.1"],
+        None,
+    )
+    assert isinstance(v6.ip, c.DhcpIpGenerator)
+    (fixed,) = v6.ipV6Spec.ip
+    assert (fixed.ipAddress, fixed.subnetMask, v6.ipV6Spec.gateway) == ("fd00::15", 64, ["fd00::1"])
+    assert [type(g) for g in dhcp6.ipV6Spec.ip] == [c.DhcpIpV6Generator]
+    assert isinstance(rest.ip, c.DhcpIpGenerator)
+    assert rest.ipV6Spec is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"ip": "10.0.0.300/24"}, "ip="),
+        ({"ip": "10.0.0.5", "netmask": "255.0.255.0"}, "netmask="),
+        ({"ip": "10.0.0.5", "netmask": "0.0.0.255"}, "netmask="),
+        ({"ip": "10.0.0.5/24", "netmask": "255.255.0.0"}, "disagree"),
+        ({"ip": "10.0.0.5/24", "gateway": "10.0.1.1"}, "gateway='10.0.1.1' is not in"),
+        ({"gateway": "10.0.0.1"}, "only with a static ip"),
+        ({"ipv6": "fd00::zz/64"}, "ipv6="),
+        ({"ipv6": "fd00::5", "dhcpv6": True}, "not both"),
+        ({"ipv6_gateway": "fd00::1"}, "ipv6_gateway="),
+        ({"dns_servers": ("10.0.0.999",)}, "dns_servers"),
+    ],
+)
+def test_nic_settings_are_checked_when_made(kwargs, match):
+    with pytest.raises(InvalidInputError, match=match):
+        NicSettings(**kwargs)
+
+
+def test_nics_or_the_first_nics_keywords_not_both():
+    with pytest.raises(InvalidInputError, match="with nics"):
+        LinuxCustomization(
+            "web16", domain="example.com", ip="10.0.0.5", netmask="255.0.0.0", nics=(NicSettings(),)
+        )
+    with pytest.raises(InvalidInputError, match=r"nics\[1\]"):
+        WindowsCustomization(computer_name="W", admin_password="x", nics=(NicSettings(), "dhcp"))
 
 
 @pytest.mark.parametrize(

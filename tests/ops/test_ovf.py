@@ -158,6 +158,20 @@ def test_a_bad_mapping_is_refused_before_anything_is_sent(
     assert vm_names(si) == before
 
 
+def test_a_package_the_server_refuses_is_refused_in_its_words(
+    vsphere: Any, si: Any, tmp_path: Path, name: str
+) -> None:
+    """CreateImportSpec's errors are MethodFaults themselves (not LocalizedMethodFaults, as
+    its warnings are): a network adapter of no known type (no ResourceSubType)."""
+    ovf = make_ovf(tmp_path / "pkg", sparse_bytes=2**20, networks=("VM Network",))
+    ovf.write_text(
+        ovf.read_text().replace("<rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>", "")
+    )
+    with pytest.raises(InvalidInputError, match="the server refuses the package: "):
+        vsphere.deploy_ovf(ovf, name, cluster="DC0_C0", networks={"VM Network": "VM Network"})
+    assert name not in vm_names(si)
+
+
 def test_the_choices_are_named_when_an_ovf_network_is_left_unmapped(
     vsphere: Any, ova: Path, name: str
 ) -> None:
@@ -179,6 +193,18 @@ def test_a_full_datastore_and_a_taken_name_are_refused_before_anything_is_sent(
         )
     with pytest.raises(InvalidInputError, match="already has a 'DC0_H0_VM0'"):
         vsphere.deploy_ovf(huge, "DC0_H0_VM0", cluster="DC0_C0", networks=NETWORKS)
+    assert "ImportVApp" not in vsphere_simulator.call_counts()
+    assert name not in vm_names(si)
+
+
+def test_without_a_placement_it_is_asked_for_when_there_is_a_choice(
+    vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str
+) -> None:
+    # Placed as create_vm places a VM: DC0 has a cluster and a standalone host.
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(InvalidInputError, match="give a host, cluster or resource_pool") as e:
+        vsphere.deploy_ovf(ova, name, networks=NETWORKS)
+    assert "/DC0/host/DC0_C0" in str(e.value)
     assert "ImportVApp" not in vsphere_simulator.call_counts()
     assert name not in vm_names(si)
 

@@ -51,3 +51,29 @@ class InventoryItem:
     type: str  # its vSphere type, e.g. "VirtualMachine"
     path: str
     moid: str
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    """A content library."""
+
+    name: str
+    id: str  # the library's id (a uuid), which names it when several share a name
+    type: str  # "LOCAL" | "SUBSCRIBED"
+    description: str
+    datastore: str | None  # the datastore that holds its files
+    created: str | None  # ISO 8601, UTC, as the server gives it
+
+
+@dataclass(frozen=True)
+class LibraryItemInfo:
+    """An item of a content library (an OVF package, an ISO, a VM template...)."""
+
+    name: str
+    library: str  # the library's name
+    path: str  # "library/item", as deploy and delete take it
+    id: str
+    type: str  # "ovf", "iso", "vm-template", ...
+    size: int  # bytes, as the server counts them
+    description: str
+    created: str | None  # ISO 8601, UTC, as the server gives it

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..errors import InvalidInputError
@@ -125,6 +126,18 @@ def needed_bytes(descriptor: OvfDescriptor, *, thin: bool) -> int:
         file = next((f for f in descriptor.files if f.id == disk.file_ref), None)
         total += file.size if file is not None and file.size is not None else 0
     return total
+
+
+def check_networks(
+    package_networks: Sequence[str], networks: Mapping[str, object], context: str
+) -> None:
+    """The OVF networks a mapping names are the package's (InvalidInputError naming them)."""
+    unknown = sorted(set(networks) - set(package_networks))
+    if unknown:
+        raise InvalidInputError(
+            f"{context}: no OVF network {', '.join(map(repr, unknown))} in the package; "
+            f"its networks: {', '.join(map(repr, package_networks)) or 'none'}"
+        )
 
 
 def _attr(element: ET.Element, name: str) -> str:

@@ -52,12 +52,13 @@ class Ovf(Facade):
 
         ``source``: the path of an .ova, or of an .ovf with its files beside it, or an
         http(s) URL of either. It runs on ``host``, ``cluster`` or ``resource_pool`` (one of
-        them is needed), in ``folder`` (default: the datacenter's VM folder), on
-        ``datastore`` (default: the roomiest one there). ``networks`` maps the package's
-        networks to vSphere's by name; one left out joins the only network there is, if
-        there is only one. ``properties`` sets the package's OVF properties (by their keys,
-        "class.key.instance" when they have a class or instance). ``disk_provisioning``:
-        "thin", "thick" or "eagerZeroedThick". ``on_progress(percent)`` follows the upload.
+        them is needed unless the datacenter has one host or cluster), in ``folder``
+        (default: the datacenter's VM folder), on ``datastore`` (default: the roomiest one
+        there). ``networks`` maps the package's networks to vSphere's by name; one left out
+        joins the only network there is, if there is only one. ``properties`` sets the
+        package's OVF properties (by their keys, "class.key.instance" when they have a class
+        or instance). ``disk_provisioning``: "thin", "thick" or "eagerZeroedThick".
+        ``on_progress(percent)`` follows the upload.
 
         Checked before anything is sent: the package and its files, the names in
         ``networks`` and ``properties``, the datastore's room, the name is free. Should

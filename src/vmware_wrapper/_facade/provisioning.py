@@ -23,6 +23,8 @@ from .._base.types import (
     ResourcePoolRef,
     VMRef,
 )
+from .._operations import addresses as _addresses
+from .._operations import create as _create
 from .._operations import hardware as _hardware
 from .._operations import provision as _provision
 from .._tasks.handles import Handle
@@ -105,8 +107,9 @@ class Provisioning(Facade):
         Defaults: the source's folder, resource pool and datastore. Into another datacenter,
         a host, cluster or pool and a datastore there must be given. ``template=True`` makes
         the clone a template; ``customization`` (LinuxCustomization, WindowsCustomization)
-        customizes the guest; with ``power_on=True`` the call then waits until vSphere
-        reports the customization's outcome (events CustomizationSucceeded,
+        customizes the guest (each NIC's addresses: its ``nics``, one NicSettings per NIC
+        in order, no more than the source has); with ``power_on=True`` the call then waits
+        until vSphere reports the customization's outcome (events CustomizationSucceeded,
         CustomizationFailed) and raises CustomizationError, with vSphere's reason, if it
         failed (``wait_for_customization=False``: return once the VM is powered on).
         ``linked=True`` makes a linked clone: its disks are child disks of the source's
@@ -157,7 +160,7 @@ class Provisioning(Facade):
         wait: Literal[False],
         timeout: float | None = ...,
     ) -> Handle[vim.VirtualMachine]: ...
-    @operation(_provision.create_vm)
+    @operation(_create.create_vm)
     def create_vm(
         self,
         name: str,
@@ -193,7 +196,7 @@ class Provisioning(Facade):
         If powering on fails, the new VM is destroyed.
         """
 
-    @operation(_provision.wait_for_ip)
+    @operation(_addresses.wait_for_ip)
     def wait_for_ip(self, vm: VMRef, *, timeout: float | None = None) -> str:
         """The VM's IP address, once VMware Tools in its guest report one.
 

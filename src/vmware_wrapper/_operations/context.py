@@ -23,6 +23,7 @@ from .._inventory.tree import KINDS, Entry, Kind
 from .._tasks.engine import TaskEngine
 from .._tasks.handles import CompletedHandle
 from .._transport.faults import describing
+from .._transport.rest import RestClient
 from .._transport.retrieve import ObjectSource, Ref, retrieve
 from .._transport.retry import is_transient_guest_fault, retry_transient
 from .._transport.session import Session
@@ -83,10 +84,20 @@ class Ops:
         self._reader_pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._once: dict[str, Any] = {}
         self._once_lock = threading.Lock()
+        self._vapi: RestClient | None = None
 
     @property
     def content(self) -> Any:
         return self.session.content
+
+    @property
+    def vapi(self) -> RestClient:
+        """The vAPI REST client under /rest/com/vmware (content libraries, OVF deploys from
+        them), made on first use; its session ends with close()."""
+        with self._once_lock:
+            if self._vapi is None:
+                self._vapi = RestClient(self.session, base="/rest/com/vmware")
+            return self._vapi
 
     def once(self, key: str, make: Callable[[], T]) -> T:
         """What ``make()`` returns, made once per connection (tables that do not change)."""
@@ -144,6 +155,10 @@ class Ops:
             pool, self._reader_pool = self._reader_pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+        with self._once_lock:
+            vapi, self._vapi = self._vapi, None
+        if vapi is not None:
+            vapi.close()
 
     def vm(self, ref: Any, *, confirm: bool = False) -> tuple[Entry, Any]:
         return self.resolve(KINDS["vm"], ref, confirm=confirm)

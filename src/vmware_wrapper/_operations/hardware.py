@@ -15,7 +15,7 @@ from typing import Any
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS
 from ..errors import InvalidInputError, InvalidStateError, NotFoundError
-from .checks import OFF, check_memory, positive_int, positive_number
+from .checks import OFF, check_memory, network_backing, positive_int, positive_number
 from .context import Ops, vm_operation
 
 ADAPTERS = {
@@ -35,27 +35,6 @@ def _disk_bytes(disk: Any) -> int:
 
 def _label(device: Any) -> str:
     return str(device.deviceInfo.label) if device.deviceInfo else f"device {device.key}"
-
-
-def network_backing(ops: Ops, network: Any, context: str) -> tuple[Any, str]:
-    """The NIC backing that connects to a network: a standard, distributed or opaque one."""
-    entry, obj = ops.resolve(KINDS["network"], network)
-    if entry.type == "DistributedVirtualPortgroup":
-        values = ops.read(obj, ["key", "config.distributedVirtualSwitch"], context)
-        switch_uuid = ops.read(values["config.distributedVirtualSwitch"], ["uuid"], context)["uuid"]
-        port = vim.dvs.PortConnection(switchUuid=switch_uuid, portgroupKey=values["key"])
-        backing = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(port=port)
-    elif entry.type == "OpaqueNetwork":
-        values = ops.read(obj, ["summary.opaqueNetworkId", "summary.opaqueNetworkType"], context)
-        backing = vim.vm.device.VirtualEthernetCard.OpaqueNetworkBackingInfo(
-            opaqueNetworkId=values["summary.opaqueNetworkId"],
-            opaqueNetworkType=values["summary.opaqueNetworkType"],
-        )
-    else:
-        backing = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(
-            deviceName=entry.name, network=obj
-        )
-    return backing, entry.display_name
 
 
 @vm_operation()
@@ -219,8 +198,8 @@ def _move_nic(ops: Ops, name: str, devices: list[Any], network: Any, changes: li
     if not nics:
         raise InvalidStateError(f"reconfigure {name}: it has no NIC to connect (add_nic)")
     nic = nics[0]
-    nic.backing, network_name = network_backing(ops, network, f"reconfigure {name}")
-    changes.append(f"{_label(nic)} on {network_name!r}")
+    network_entry, nic.backing = network_backing(ops, network, f"reconfigure {name}")
+    changes.append(f"{_label(nic)} on {network_entry.display_name!r}")
     return vim.vm.device.VirtualDeviceSpec(
         operation=vim.vm.device.VirtualDeviceSpec.Operation.edit, device=nic
     )
@@ -292,7 +271,7 @@ def add_nic(
         raise InvalidInputError(f"adapter={adapter!r}: one of {', '.join(ADAPTERS)}")
     entry, obj = ops.vm(vm, confirm=True)
     name = ops.name(entry)
-    backing, network_name = network_backing(ops, network, f"add a NIC to {name}")
+    network_entry, backing = network_backing(ops, network, f"add a NIC to {name}")
     nic = getattr(vim.vm.device, ADAPTERS[adapter])(
         key=-1,
         backing=backing,
@@ -310,7 +289,7 @@ def add_nic(
     )
     return ops.run(
         lambda: obj.ReconfigVM_Task(spec),
-        f"add a {adapter} NIC on {network_name!r} to {name}",
+        f"add a {adapter} NIC on {network_entry.display_name!r} to {name}",
         wait,
         timeout,
     )

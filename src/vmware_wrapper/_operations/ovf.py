@@ -14,25 +14,24 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .._base.names import escape_name
-from .._base.ovf_descriptor import needed_bytes, parse_descriptor
+from .._base.ovf_descriptor import check_networks, needed_bytes, parse_descriptor
 from .._base.vmomi import vim
-from .._inventory.tree import KINDS, Entry
-from .._transport.faults import describing, translate
+from .._transport.faults import describing, fault_name, translate
 from .._transport.ovf_files import LeaseProgress, download, open_source, upload, write_ova
 from ..errors import InvalidInputError, InvalidStateError, NotFoundError, VSphereError
 from .checks import (
     OFF,
-    check_host,
+    check_mapping,
     check_name,
     check_room,
-    check_same_datacenter,
     check_text,
-    datacenter_of,
+    map_networks,
+    place_new_vm,
 )
 from .context import Ops
 
@@ -65,20 +64,17 @@ def deploy_ovf(
         raise InvalidInputError(
             f"disk_provisioning={disk_provisioning!r}: one of {', '.join(PROVISIONING)}"
         )
-    networks = _mapping("networks", networks)
-    properties = {k: _property_value(k, v) for k, v in _mapping("properties", properties).items()}
-    if sum(x is not None for x in (cluster, resource_pool)) > 1:
+    networks = check_mapping("networks", networks)
+    properties = {
+        k: _property_value(k, v) for k, v in check_mapping("properties", properties).items()
+    }
+    if cluster is not None and resource_pool is not None:
         raise InvalidInputError("give a cluster or a resource_pool, not both")
 
     package = open_source(source, ops.session.http)
     text = package.descriptor()
     descriptor = parse_descriptor(text)
-    unknown = sorted(set(networks) - set(descriptor.networks))
-    if unknown:
-        raise InvalidInputError(
-            f"{description}: no OVF network {', '.join(map(repr, unknown))} in the package; "
-            f"its networks: {', '.join(map(repr, descriptor.networks)) or 'none'}"
-        )
+    check_networks(descriptor.networks, networks, description)
     unknown = sorted(set(properties) - set(descriptor.property_keys))
     if unknown:
         raise InvalidInputError(
@@ -89,16 +85,23 @@ def deploy_ovf(
     if missing:
         raise InvalidInputError(f"{description}: the package lacks {', '.join(missing)}")
 
-    place = _placement(ops, folder, host, cluster, resource_pool, datastore, description)
-    network_mapping = _network_mapping(ops, descriptor.networks, networks, place, description)
+    place = place_new_vm(
+        ops,
+        name=name,
+        folder=folder,
+        host=host,
+        cluster=cluster,
+        resource_pool=resource_pool,
+        datastore=datastore,
+        description=description,
+    )
+    network_mapping = map_networks(ops, descriptor.networks, networks, place.pool, description)
     check_room(
         ops,
-        place.datastore,
+        place.target_datastore,
         needed_bytes(descriptor, thin=disk_provisioning == "thin"),
         description,
     )
-    if ops.content.searchIndex.FindChild(place.folder, escape_name(name)) is not None:
-        raise InvalidInputError(f"{description}: {place.folder_path} already has a {name!r}")
 
     manager = vim.OvfManager
     params = manager.CreateImportSpecParams(
@@ -109,7 +112,9 @@ def deploy_ovf(
         propertyMapping=[vim.KeyValue(key=k, value=v) for k, v in properties.items()],
     )
     with describing(description):
-        result = ops.content.ovfManager.CreateImportSpec(text, place.pool, place.datastore, params)
+        result = ops.content.ovfManager.CreateImportSpec(
+            text, place.pool, place.target_datastore, params
+        )
     for warning in result.warning or []:
         ops.logger.warning("%s: %s", description, _message(warning))
     if result.error:
@@ -229,129 +234,6 @@ def export_ovf(ops: Ops, *, vm: Any, directory: Any, ova: bool, on_progress: Pro
     return str(target)
 
 
-# -- placement and networks ------------------------------------------------------------------
-
-
-class _Place:
-    def __init__(self, **values: Any) -> None:
-        self.folder: Any = values["folder"]
-        self.folder_path: str = values["folder_path"]
-        self.pool: Any = values["pool"]
-        self.compute: Any = values["compute"]
-        self.host: Any = values["host"]
-        self.datastore: Any = values["datastore"]
-
-
-def _placement(
-    ops: Ops,
-    folder: Any,
-    host: Any,
-    cluster: Any,
-    resource_pool: Any,
-    datastore: Any,
-    description: str,
-) -> _Place:
-    """Where the new VM goes: as clone_vm places one, with no source to take defaults from,
-    so a host, cluster or resource pool must be given."""
-    host_entry, host_obj = ops.resolve(KINDS["host"], host) if host is not None else (None, None)
-    where: Entry | None = host_entry
-    if resource_pool is not None:
-        where, pool = ops.resolve(KINDS["resource_pool"], resource_pool)
-        compute = ops.read(pool, ["owner"], description)["owner"]
-    elif cluster is not None:
-        where, compute = ops.resolve(KINDS["cluster"], cluster)
-        pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
-    elif host_obj is not None:
-        compute = ops.read(host_obj, ["parent"], description)["parent"]
-        pool = ops.read(compute, ["resourcePool"], description)["resourcePool"]
-    else:
-        raise InvalidInputError(
-            f"{description}: give a host, cluster or resource_pool to run it on"
-        )
-    assert where is not None
-    ds_entry, ds_obj = (
-        ops.resolve(KINDS["datastore"], datastore) if datastore is not None else (None, None)
-    )
-    if folder is not None:
-        folder_entry, folder_obj = ops.resolve(KINDS["folder"], folder)
-    else:
-        dc = datacenter_of(ops, where)
-        if dc is None:
-            raise InvalidStateError(
-                f"{description}: {ops.resolver.path(where)} is in no datacenter"
-            )
-        folder_obj = ops.read(ops.resolver.obj(dc), ["vmFolder"], description)["vmFolder"]
-        folder_entry = ops.resolver.entry(KINDS["folder"], folder_obj)
-    if "VirtualMachine" not in (
-        ops.read(folder_obj, ["childType"], description)["childType"] or []
-    ):
-        raise InvalidInputError(f"{description}: {ops.resolver.path(folder_entry)} holds no VMs")
-    given = [e for e in (host_entry, where, ds_entry) if e is not None]
-    check_same_datacenter(ops, datacenter_of(ops, folder_entry), given, description)
-    if host_obj is not None:
-        check_host(ops, host_obj, description)
-    if ds_obj is None:
-        ds_obj = _roomiest(
-            ops, ops.read(compute, ["datastore"], description)["datastore"], description
-        )
-    return _Place(
-        folder=folder_obj,
-        folder_path=ops.resolver.path(folder_entry),
-        pool=pool,
-        compute=compute,
-        host=host_obj,
-        datastore=ds_obj,
-    )
-
-
-def _roomiest(ops: Ops, datastores: list[Any] | None, description: str) -> Any:
-    best, free = None, -1
-    for ds in datastores or []:
-        values = ops.read(ds, ["summary.freeSpace", "summary.accessible"], description)
-        if values["summary.accessible"] is not False and (values["summary.freeSpace"] or 0) > free:
-            best, free = ds, values["summary.freeSpace"] or 0
-    if best is None:
-        raise InvalidStateError(f"{description}: no datastore is accessible there; give one")
-    return best
-
-
-def _network_mapping(
-    ops: Ops,
-    ovf_networks: tuple[str, ...],
-    given: dict[str, Any],
-    place: _Place,
-    description: str,
-) -> list[tuple[str, Any]]:
-    """(OVF network, vSphere network) for each of the package's networks: as given, else the
-    only network there is where the VM is placed."""
-    mapping = [(k, ops.resolve(KINDS["network"], v)[1]) for k, v in given.items()]
-    unmapped = [n for n in ovf_networks if n not in given]
-    if unmapped:
-        choices = _usable_networks(ops, place.compute, description)
-        if len(choices) != 1:
-            names = ", ".join(repr(n) for n in sorted(choices)) or "none"
-            raise InvalidInputError(
-                f"{description}: map OVF network {', '.join(map(repr, unmapped))} with "
-                f"networks={{...}}; the networks there: {names}"
-            )
-        only = next(iter(choices.values()))
-        mapping += [(n, only) for n in unmapped]
-    return mapping
-
-
-def _usable_networks(ops: Ops, compute: Any, description: str) -> dict[str, Any]:
-    """The networks a VM on this compute resource can join (not a switch's uplinks)."""
-    found = {}
-    for network in ops.read(compute, ["network"], description)["network"] or []:
-        if (
-            isinstance(network, vim.dvs.DistributedVirtualPortgroup)
-            and ops.read(network, ["config.uplink"], description)["config.uplink"]
-        ):
-            continue
-        found[ops.resolver.entry(KINDS["network"], network).display_name] = network
-    return found
-
-
 # -- the lease ---------------------------------------------------------------------------------
 
 
@@ -398,14 +280,6 @@ def _abandon_import(
 # -- small parts -------------------------------------------------------------------------------
 
 
-def _mapping(what: str, value: Any) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise InvalidInputError(f"{what}={value!r}: a dict with text keys")
-    return dict(value)
-
-
 def _property_value(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "True" if value else "False"  # as OVF's boolean properties are written
@@ -419,4 +293,12 @@ def _cookie(ops: Ops) -> str:
 
 
 def _message(fault: Any) -> str:
-    return str(getattr(fault, "localizedMessage", None) or getattr(fault.fault, "msg", "") or fault)
+    """vSphere's sentence for a warning or error of OvfManager: a LocalizedMethodFault, or
+    (CreateImportSpecResult.error) a MethodFault itself."""
+    inner = getattr(fault, "fault", None)
+    return str(
+        getattr(fault, "localizedMessage", None)
+        or getattr(fault, "msg", None)
+        or getattr(inner, "msg", None)
+        or fault_name(inner or fault)
+    )

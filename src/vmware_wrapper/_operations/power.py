@@ -16,10 +16,8 @@ from typing import Any
 from .._inventory.tree import Entry
 from .._tasks.handles import BackgroundHandle, ConditionHandle
 from ..errors import InvalidInputError, InvalidStateError, OperationTimeout
-from .checks import OFF, ON, SUSPENDED, deadline_of, remaining
+from .checks import OFF, ON, SUSPENDED, TOOLS_RUNNING, deadline_of, remaining
 from .context import Ops, vm_operation
-
-TOOLS_RUNNING = "guestToolsRunning"
 
 
 def power_state(ops: Ops, *, vm: Any) -> str:

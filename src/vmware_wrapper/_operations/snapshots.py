@@ -12,33 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from .._base.models import SnapshotInfo
-from .._base.names import escape_name, split_path, unescape_name
+from .._base.names import escape_name, unescape_name
 from .._base.times import iso_utc
-from ..errors import AmbiguousNameError, InvalidInputError, InvalidStateError, NotFoundError
-from .checks import check_name, check_text
+from ..errors import InvalidInputError, InvalidStateError, NotFoundError
+from .checks import check_name, check_text, find_snapshot, snapshot_paths
 from .context import Ops, vm_operation
 
 
 def _tree(ops: Ops, obj: Any, context: str) -> tuple[list[tuple[str, Any]], Any]:
     """[(path, VirtualMachineSnapshotTree)] in tree order, and the current snapshot."""
-    values = ops.read(obj, ["snapshot"], context)
-    info = values["snapshot"]
-    if info is None:
-        return [], None
-    out: list[tuple[str, Any]] = []
-
-    def walk(trees: list[Any], prefix: str) -> None:
-        for tree in trees:
-            path = (
-                f"{prefix}/{escape_name(unescape_name(tree.name))}"
-                if prefix
-                else escape_name(unescape_name(tree.name))
-            )
-            out.append((path, tree))
-            walk(tree.childSnapshotList or [], path)
-
-    walk(info.rootSnapshotList or [], "")
-    return out, info.currentSnapshot
+    info = ops.read(obj, ["snapshot"], context)["snapshot"]
+    return snapshot_paths(info), info.currentSnapshot if info is not None else None
 
 
 def _info(path: str, tree: Any, current: Any) -> SnapshotInfo:
@@ -62,29 +46,8 @@ def list_snapshots(ops: Ops, *, vm: Any) -> list[SnapshotInfo]:
 
 def _find(ops: Ops, obj: Any, name: str, snapshot: Any, context: str) -> tuple[str, Any]:
     """The (path, tree) of the one snapshot ``snapshot`` names."""
-    if not isinstance(snapshot, str) or not snapshot.strip():
-        raise InvalidInputError(
-            f"{context}: a snapshot is named by a name or path, not {snapshot!r}"
-        )
     trees, _ = _tree(ops, obj, context)
-    wanted = snapshot.strip()
-    by_path = [
-        (p, t) for p, t in trees if p == "/".join(escape_name(s) for s in split_path(wanted))
-    ]
-    by_name = [(p, t) for p, t in trees if unescape_name(t.name) == wanted or t.name == wanted]
-    by_id = [(p, t) for p, t in trees if t.snapshot._moId == wanted]
-    found = {p: (p, t) for p, t in [*by_name, *by_path, *by_id]}
-    if len(found) == 1:
-        return next(iter(found.values()))
-    if found:
-        paths = sorted(found)
-        raise AmbiguousNameError(
-            f"{context}: {len(found)} snapshots of {name} match {snapshot!r}: {', '.join(paths)}; "
-            "use the path to say which",
-            candidates=paths,
-        )
-    names = [p for p, _ in trees]
-    raise NotFoundError(f"{context}: {name} has no snapshot {snapshot!r}; it has {names}")
+    return find_snapshot(trees, snapshot, name, context)
 
 
 @vm_operation(reads_state=True)

@@ -19,7 +19,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from ..errors import ConnectError, InvalidInputError, VSphereError
 from .faults import describing
@@ -36,6 +36,10 @@ class OvfSource:
     label: str
 
     def descriptor(self) -> str:
+        return self.read_descriptor()[1]
+
+    def read_descriptor(self) -> tuple[str, str]:
+        """(the descriptor's file name, its text)."""
         raise NotImplementedError
 
     def missing(self, hrefs: list[str]) -> list[str]:
@@ -67,8 +71,8 @@ class _LocalOvf(OvfSource):
         self.path = path
         self.label = str(path)
 
-    def descriptor(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+    def read_descriptor(self) -> tuple[str, str]:
+        return self.path.name, self.path.read_text(encoding="utf-8")
 
     def _file(self, href: str) -> Path:
         relative = PurePosixPath(href)
@@ -99,7 +103,7 @@ class _LocalOva(OvfSource):
         except tarfile.TarError as e:
             raise InvalidInputError(f"{self.label}: not an OVA (a tar): {e}") from None
 
-    def descriptor(self) -> str:
+    def read_descriptor(self) -> tuple[str, str]:
         with self._tar() as tar:
             return _descriptor_of(tar, self.label)
 
@@ -113,12 +117,12 @@ class _LocalOva(OvfSource):
             yield from _members(tar, hrefs)
 
 
-def _descriptor_of(tar: tarfile.TarFile, label: str) -> str:
+def _descriptor_of(tar: tarfile.TarFile, label: str) -> tuple[str, str]:
     for member in tar:
         if member.isfile() and member.name.lower().endswith(".ovf"):
             stream = tar.extractfile(member)
             assert stream is not None
-            return stream.read().decode("utf-8")
+            return member.name, stream.read().decode("utf-8")
     raise InvalidInputError(f"{label}: no .ovf descriptor in the OVA")
 
 
@@ -137,9 +141,10 @@ class _UrlOvf(OvfSource):
         self.label = url
         self.connector = connector
 
-    def descriptor(self) -> str:
+    def read_descriptor(self) -> tuple[str, str]:
+        name = PurePosixPath(urllib.parse.urlsplit(self.url).path).name
         with get(self.connector, self.url, self.label) as (response, _):
-            return bytes(response.read()).decode("utf-8")
+            return name, bytes(response.read()).decode("utf-8")
 
     def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
         for href in hrefs:
@@ -151,7 +156,7 @@ class _UrlOvf(OvfSource):
 
 
 class _UrlOva(_UrlOvf):
-    def descriptor(self) -> str:
+    def read_descriptor(self) -> tuple[str, str]:
         with (
             get(self.connector, self.url, self.label) as (response, _),
             tarfile.open(fileobj=response, mode="r|") as tar,
@@ -194,7 +199,7 @@ class get:
         self._stack.close()
 
 
-class _Counting:
+class Counting:
     """A stream that tells how many bytes were read from it, as they are."""
 
     def __init__(self, stream: IO[bytes], size: int, sent: Callable[[int], None]) -> None:
@@ -231,7 +236,7 @@ def upload(
         headers["Overwrite"] = "t"
     with closing(connection):
         try:
-            connection.request(method, target, body=_Counting(stream, size, sent), headers=headers)
+            connection.request(method, target, body=Counting(stream, size, sent), headers=headers)
             response = connection.getresponse()
             answer = response.read(500)
         except (OSError, http.client.HTTPException) as e:
@@ -265,19 +270,19 @@ def download(
     return total
 
 
-class LeaseProgress:
-    """Counts the bytes moved; tells the caller each new percent and the server (which
-    keeps the lease alive only while it hears of it) every PROGRESS_SECONDS."""
+P = TypeVar("P", bound="TransferProgress")
 
-    def __init__(
-        self, lease: Any, total: int, on_progress: Callable[[int], None] | None, what: str
-    ) -> None:
-        self.lease, self.total, self.on_progress, self.what = lease, total, on_progress, what
+
+class TransferProgress:
+    """Counts the bytes moved and tells the caller each new percent: 0 first, 99 at most
+    while bytes move, 100 once the block ends without an error."""
+
+    def __init__(self, total: int, on_progress: Callable[[int], None] | None) -> None:
+        self.total, self.on_progress = total, on_progress
         self.done = 0
         self.percent = -1
-        self.told = time.monotonic()
 
-    def __enter__(self) -> LeaseProgress:
+    def __enter__(self: P) -> P:
         self._tell_caller(0)
         return self
 
@@ -290,6 +295,27 @@ class LeaseProgress:
         self.done += n
         percent = min(99, self.done * 100 // self.total) if self.total else 0
         self._tell_caller(percent)
+
+    def _tell_caller(self, percent: int) -> None:
+        if percent > self.percent:
+            self.percent = percent
+            if self.on_progress is not None:
+                self.on_progress(percent)
+
+
+class LeaseProgress(TransferProgress):
+    """TransferProgress that also tells the server (which keeps the lease alive only while
+    it hears of it) every PROGRESS_SECONDS."""
+
+    def __init__(
+        self, lease: Any, total: int, on_progress: Callable[[int], None] | None, what: str
+    ) -> None:
+        super().__init__(total, on_progress)
+        self.lease, self.what = lease, what
+        self.told = time.monotonic()
+
+    def add(self, n: int) -> None:
+        super().add(n)
         if time.monotonic() - self.told >= PROGRESS_SECONDS:
             self.tell_server()
 
@@ -297,12 +323,6 @@ class LeaseProgress:
         with describing(self.what):
             self.lease.HttpNfcLeaseProgress(max(self.percent, 0))
         self.told = time.monotonic()
-
-    def _tell_caller(self, percent: int) -> None:
-        if percent > self.percent:
-            self.percent = percent
-            if self.on_progress is not None:
-                self.on_progress(percent)
 
 
 def write_ova(

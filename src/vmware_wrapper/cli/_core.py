@@ -14,7 +14,14 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .. import VSphere, errors
@@ -163,6 +170,29 @@ class Context:
         with Progress(*columns, console=self.err, transient=True) as bar:
             task = bar.add_task(description, total=total)
             yield lambda done, total, result: bar.update(task, completed=done)
+
+
+def key_values(option: str, values: tuple[str, ...]) -> dict[str, str]:
+    """KEY=VALUE options as a dict (the value may hold "=")."""
+    found = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{value!r}: KEY=VALUE", param_hint=option)
+        found[key] = rest
+    return found
+
+
+@contextmanager
+def percent_bar(cx: Context, description: str) -> Iterator[Callable[[int], None]]:
+    """A bar of percent done on a terminal; silent otherwise (pipes, logs, --json)."""
+    if not sys.stderr.isatty() or cx.as_json:
+        yield lambda percent: None
+        return
+    columns = (TextColumn(description), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=cx.err, transient=True) as bar:
+        task = bar.add_task(description, total=100)
+        yield lambda percent: bar.update(task, completed=percent)
 
 
 def _cell(value: Any) -> str:

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 import click
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from ._command import VmwCommand
-from ._core import Context, examples, obj
+from ._core import Context, examples, key_values, obj, percent_bar
 from .completion import (
     complete_cluster,
     complete_datastore,
@@ -24,29 +19,6 @@ from .completion import (
 def register(group: click.Group) -> None:
     group.add_command(import_command)
     group.add_command(export_command)
-
-
-def _pairs(option: str, values: tuple[str, ...]) -> dict[str, str]:
-    """KEY=VALUE options as a dict (the value may hold "=")."""
-    found = {}
-    for value in values:
-        key, sep, rest = value.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{value!r}: KEY=VALUE", param_hint=option)
-        found[key] = rest
-    return found
-
-
-@contextmanager
-def _percent_bar(cx: Context, description: str) -> Iterator[Callable[[int], None]]:
-    """A bar of percent done on a terminal; silent otherwise (pipes, logs, --json)."""
-    if not sys.stderr.isatty() or cx.as_json:
-        yield lambda percent: None
-        return
-    columns = (TextColumn(description), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=cx.err, transient=True) as bar:
-        task = bar.add_task(description, total=100)
-        yield lambda percent: bar.update(task, completed=percent)
 
 
 @click.command(
@@ -99,9 +71,9 @@ def import_command(
 ) -> None:
     """Deploy an OVF package (.ova or .ovf) as a new VM."""
     cx: Context = obj(ctx)
-    networks = _pairs("--net", nets)
-    properties = _pairs("--prop", props)
-    with _percent_bar(cx, f"import {name}") as progress:
+    networks = key_values("--net", nets)
+    properties = key_values("--prop", props)
+    with percent_bar(cx, f"import {name}") as progress:
         vm = cx.vs.deploy_ovf(
             file,
             name,
@@ -135,7 +107,7 @@ def import_command(
 def export_command(ctx: click.Context, vm_name: str, directory: str, ova: bool) -> None:
     """Export a powered-off VM as an OVF package into DIR; prints the path written."""
     cx: Context = obj(ctx)
-    with _percent_bar(cx, f"export {vm_name}") as progress:
+    with percent_bar(cx, f"export {vm_name}") as progress:
         path = cx.vs.export_ovf(vm_name, directory, ova=ova, on_progress=progress)
     if cx.as_json:
         cx.emit({"path": path})

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .. import LinuxCustomization
+from .. import InvalidInputError, LinuxCustomization, NicSettings
 from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj, plural, report
 from .completion import (
@@ -152,9 +152,15 @@ power_command("suspend", "suspend", "Suspend VMs.")
         "vmw vm clone tmpl-ubuntu web-07 --folder /DC1/vm/web --cluster C1 --cpus 4 --power-on",
         "vmw vm clone tmpl-ubuntu web-08 --hostname web-08 --domain example.com \\",
         "    --ip 10.0.0.8 --netmask 255.255.255.0 --gateway 10.0.0.1 --dns 10.0.0.2 --power-on",
+        "vmw vm clone tmpl-ubuntu web-10 --hostname web-10 --domain example.com \\",
+        "    --nic 10.0.0.10/24,gw=10.0.0.1,ipv6=fd00::10/64 --nic dhcp,dhcpv6 --power-on",
         "vmw vm clone tmpl-ubuntu web-09 --linked --snapshot base",
     )
-    + "\n\nWith --hostname, the clone's Linux guest is customized (--ip: static, else DHCP).",
+    + "\n\nWith --hostname, the clone's Linux guest is customized (--ip: static, else DHCP)."
+    + "\n--nic gives each NIC's addresses in order, instead of --ip/--netmask/--gateway:"
+    + " 'dhcp' or an IPv4 address with its prefix, then any of ',gw=GATEWAY',"
+    + " ',ipv6=ADDRESS/PREFIX', ',gw6=GATEWAY', ',dhcpv6', ',dns=SERVER'; NICs after those"
+    + " given use DHCP.",
 )
 @click.argument("source", shell_complete=complete_vm)
 @click.argument("name")
@@ -176,6 +182,14 @@ power_command("suspend", "suspend", "Suspend VMs.")
 @click.option("--ip", help="a static IPv4 address for the first NIC (default: DHCP)")
 @click.option("--netmask", help="with --ip")
 @click.option("--gateway")
+@click.option(
+    "--nic",
+    "nics",
+    multiple=True,
+    metavar="SPEC",
+    help="one NIC's addresses, in the order of its NICs (repeatable): "
+    "'dhcp' or '10.0.0.5/24,gw=10.0.0.1' (see below)",
+)
 @click.option("--dns", multiple=True, help="a DNS server (repeatable, or comma-separated)")
 @click.option(
     "--wait-for-customization/--no-wait-for-customization",
@@ -204,13 +218,25 @@ def vm_clone(
     ip: str | None,
     netmask: str | None,
     gateway: str | None,
+    nics: tuple[str, ...],
     dns: tuple[str, ...],
     wait_for_customization: bool,
 ) -> None:
     """Clone a VM or template (optionally customizing its guest)."""
     cx: Context = obj(ctx)
     customization = None
-    network = {"domain": domain, "ip": ip, "netmask": netmask, "gateway": gateway, "dns": dns}
+    network = {
+        "domain": domain,
+        "ip": ip,
+        "netmask": netmask,
+        "gateway": gateway,
+        "nic": nics,
+        "dns": dns,
+    }
+    if nics and (ip or netmask or gateway):
+        raise click.UsageError(
+            "--ip, --netmask and --gateway set the first NIC; with --nic, give it there"
+        )
     if hostname is not None:
         customization = LinuxCustomization(
             hostname=hostname,
@@ -219,6 +245,7 @@ def vm_clone(
             netmask=netmask,
             gateway=gateway,
             dns_servers=tuple(d.strip() for entry in dns for d in entry.split(",") if d.strip()),
+            nics=tuple(_nic_settings(n, spec) for n, spec in enumerate(nics, 1)),
         )
     elif any(network.values()):
         given = ", ".join("--" + k for k, v in network.items() if v)
@@ -246,6 +273,45 @@ def vm_clone(
         cx.emit(info)
     else:
         click.echo(info.path)
+
+
+_NIC_KEYS = {"gw": "gateway", "ipv6": "ipv6", "gw6": "ipv6_gateway", "dns": "dns_servers"}
+
+
+def _nic_settings(n: int, spec: str) -> NicSettings:
+    """--nic's SPEC: 'dhcp' or 'ADDRESS/PREFIX', then ',gw=...', ',ipv6=...', ',gw6=...',
+    ',dhcpv6', ',dns=...' (repeatable)."""
+    hint = f"--nic #{n}"
+    first, *rest = [part.strip() for part in spec.split(",")]
+    settings: dict[str, Any] = {"dns_servers": []}
+    if first.lower() != "dhcp":
+        if "/" not in first:
+            raise click.BadParameter(
+                f"{spec!r}: 'dhcp' or an address with its prefix, e.g. '10.0.0.5/24'",
+                param_hint=hint,
+            )
+        settings["ip"] = first
+    for part in rest:
+        key, has_value, value = part.partition("=")
+        if key == "dhcpv6" and not has_value:
+            settings["dhcpv6"] = True
+        elif key in _NIC_KEYS and value:
+            if key == "dns":
+                settings["dns_servers"].append(value)
+            elif _NIC_KEYS[key] in settings:
+                raise click.BadParameter(f"{spec!r}: {key}= given twice", param_hint=hint)
+            else:
+                settings[_NIC_KEYS[key]] = value
+        else:
+            raise click.BadParameter(
+                f"{spec!r}: {part!r} is none of gw=, ipv6=, gw6=, dhcpv6, dns=",
+                param_hint=hint,
+            )
+    settings["dns_servers"] = tuple(settings["dns_servers"])
+    try:
+        return NicSettings(**settings)
+    except InvalidInputError as e:
+        raise click.BadParameter(f"{spec!r}: {e}", param_hint=hint) from None
 
 
 @vm.command(
