@@ -260,6 +260,13 @@ class Placement:
     target_datastore: Any
 
 
+def check_one_pool_given(cluster: Any, resource_pool: Any) -> None:
+    """A new VM runs in one pool: a cluster's root pool or the pool given, not both. Callers
+    check it before anything is read (a package fetched, a source looked up)."""
+    if cluster is not None and resource_pool is not None:
+        raise InvalidInputError("give a cluster or a resource_pool, not both")
+
+
 def place_new_vm(
     ops: Ops,
     *,
@@ -285,8 +292,7 @@ def place_new_vm(
     its source's, a clone needs a host, cluster or pool and a datastore there), the folder
     holds VMs and has no ``name`` yet, and the host the VM will run on is usable.
     """
-    if cluster is not None and resource_pool is not None:
-        raise InvalidInputError("give a cluster or a resource_pool, not both")
+    check_one_pool_given(cluster, resource_pool)
     host_entry, host_obj = ops.resolve(KINDS["host"], host) if host is not None else (None, None)
     pool_entry, pool = _given_pool(ops, host_obj, cluster, resource_pool, description)
     ds_entry, ds_obj = (

@@ -31,7 +31,14 @@ from .._inventory.tree import KINDS
 from .._transport.faults import describing, translate_rest
 from .._transport.ovf_files import TransferProgress, open_source
 from ..errors import AmbiguousNameError, InvalidInputError, NotFoundError, VSphereError
-from .checks import check_mapping, check_name, check_text, map_networks, place_new_vm
+from .checks import (
+    check_mapping,
+    check_name,
+    check_one_pool_given,
+    check_text,
+    map_networks,
+    place_new_vm,
+)
 from .context import Ops
 
 Progress = Callable[[int], None] | None
@@ -322,8 +329,7 @@ def deploy_from_library(
     check_name(name, "VM name")
     context = f"deploy library item {item!r} as {name!r}"
     networks = check_mapping("networks", networks)
-    if cluster is not None and resource_pool is not None:
-        raise InvalidInputError("give a cluster or a resource_pool, not both")
+    check_one_pool_given(cluster, resource_pool)
     library, found = _item(ops, item, context)
     label = f"item {library['name'] + '/' + found['name']!r}"
     if found.get("type") != "ovf":

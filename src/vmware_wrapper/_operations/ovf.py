@@ -28,6 +28,7 @@ from .checks import (
     OFF,
     check_mapping,
     check_name,
+    check_one_pool_given,
     check_room,
     check_text,
     map_networks,
@@ -68,8 +69,7 @@ def deploy_ovf(
     properties = {
         k: _property_value(k, v) for k, v in check_mapping("properties", properties).items()
     }
-    if cluster is not None and resource_pool is not None:
-        raise InvalidInputError("give a cluster or a resource_pool, not both")
+    check_one_pool_given(cluster, resource_pool)
 
     package = open_source(source, ops.session.http)
     text = package.descriptor()

@@ -24,6 +24,7 @@ from .checks import (
     Source,
     check_memory,
     check_name,
+    check_one_pool_given,
     check_room,
     check_timeout,
     datacenter_of,
@@ -82,8 +83,7 @@ def clone_vm(
         raise InvalidInputError(
             f"customization={customization!r}: a LinuxCustomization or WindowsCustomization"
         )
-    if cluster is not None and resource_pool is not None:
-        raise InvalidInputError("give a cluster or a resource_pool, not both")
+    check_one_pool_given(cluster, resource_pool)
     if not isinstance(linked, bool):
         raise InvalidInputError(f"linked={linked!r}: True or False")
     if snapshot is not None and not linked:

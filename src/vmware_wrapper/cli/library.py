@@ -6,12 +6,9 @@ import click
 
 from ._command import VmwGroup
 from ._core import Context, confirm, examples, key_values, obj, percent_bar, plural
+from ._options import ovf_network_option, placement_options
 from .completion import (
-    complete_cluster,
     complete_datastore,
-    complete_folder,
-    complete_host,
-    complete_pool,
 )
 
 
@@ -96,22 +93,8 @@ def library_import(ctx: click.Context, name: str, item: str, file: str) -> None:
 )
 @click.argument("item", metavar="LIBRARY/ITEM")
 @click.argument("name")
-@click.option(
-    "--net",
-    "nets",
-    multiple=True,
-    metavar="OVF=VSPHERE",
-    help="map an OVF network to a vSphere network (repeatable)",
-)
-@click.option(
-    "--folder",
-    help="folder path (default: the datacenter's VM folder)",
-    shell_complete=complete_folder,
-)
-@click.option("--host", shell_complete=complete_host)
-@click.option("--cluster", shell_complete=complete_cluster)
-@click.option("--pool", help="resource pool", shell_complete=complete_pool)
-@click.option("--datastore", shell_complete=complete_datastore)
+@ovf_network_option
+@placement_options("the datacenter's VM folder")
 @click.option("--power-on", is_flag=True)
 @click.pass_context
 def library_deploy(

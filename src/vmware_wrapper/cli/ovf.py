@@ -6,12 +6,8 @@ import click
 
 from ._command import VmwCommand
 from ._core import Context, examples, key_values, obj, percent_bar
+from ._options import ovf_network_option, placement_options
 from .completion import (
-    complete_cluster,
-    complete_datastore,
-    complete_folder,
-    complete_host,
-    complete_pool,
     complete_vm,
 )
 
@@ -33,25 +29,11 @@ def register(group: click.Group) -> None:
 )
 @click.argument("file")
 @click.argument("name")
-@click.option(
-    "--net",
-    "nets",
-    multiple=True,
-    metavar="OVF=VSPHERE",
-    help="map an OVF network to a vSphere network (repeatable)",
-)
+@ovf_network_option
 @click.option(
     "--prop", "props", multiple=True, metavar="KEY=VALUE", help="an OVF property (repeatable)"
 )
-@click.option(
-    "--folder",
-    help="folder path (default: the datacenter's VM folder)",
-    shell_complete=complete_folder,
-)
-@click.option("--host", shell_complete=complete_host)
-@click.option("--cluster", shell_complete=complete_cluster)
-@click.option("--pool", help="resource pool", shell_complete=complete_pool)
-@click.option("--datastore", shell_complete=complete_datastore)
+@placement_options("the datacenter's VM folder")
 @click.option("--thick", is_flag=True, help="thick disks (default: thin)")
 @click.option("--power-on", is_flag=True)
 @click.pass_context

@@ -10,10 +10,8 @@ import click
 from .. import InvalidInputError, LinuxCustomization, NicSettings
 from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj, plural, report
+from ._options import placement_options
 from .completion import (
-    complete_cluster,
-    complete_datastore,
-    complete_folder,
     complete_host,
     complete_network,
     complete_pool,
@@ -164,13 +162,7 @@ power_command("suspend", "suspend", "Suspend VMs.")
 )
 @click.argument("source", shell_complete=complete_vm)
 @click.argument("name")
-@click.option(
-    "--folder", help="folder path (default: the source's)", shell_complete=complete_folder
-)
-@click.option("--host", shell_complete=complete_host)
-@click.option("--cluster", shell_complete=complete_cluster)
-@click.option("--pool", help="resource pool", shell_complete=complete_pool)
-@click.option("--datastore", shell_complete=complete_datastore)
+@placement_options("the source's")
 @click.option("--cpus", type=int)
 @click.option("--memory-mb", type=int)
 @click.option("--power-on", is_flag=True)
@@ -324,19 +316,7 @@ def _nic_settings(n: int, spec: str) -> NicSettings:
     ),
 )
 @click.argument("name")
-@click.option(
-    "--folder",
-    help="folder path (default: the datacenter's VM folder)",
-    shell_complete=complete_folder,
-)
-@click.option("--host", shell_complete=complete_host)
-@click.option("--cluster", shell_complete=complete_cluster)
-@click.option("--pool", help="resource pool", shell_complete=complete_pool)
-@click.option(
-    "--datastore",
-    help="(default: the one with the most free space)",
-    shell_complete=complete_datastore,
-)
+@placement_options("the datacenter's VM folder", "the one with the most free space")
 @click.option("--cpus", type=int, default=1, show_default=True)
 @click.option("--memory-mb", type=int, default=1024, show_default=True)
 @click.option(
