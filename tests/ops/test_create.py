@@ -113,7 +113,7 @@ def test_a_failed_power_on_leaves_no_vm_behind(vsphere, si, vsphere_simulator, v
         ("ok", {"host": "DC0_H0", "networks": ("NoSuchNet",)}, NotFoundError, "NoSuchNet"),
         ("ok", {"host": "DC0_H0", "iso": "installer.iso"}, InvalidInputError, "iso"),
         ("ok", {"host": "DC0_H0", "iso": "[NoDS] x.iso"}, InvalidInputError, "NoDS"),
-        ("ok", {}, InvalidInputError, "give a host, cluster or resource_pool"),
+        ("ok", {}, InvalidInputError, "give host=, cluster= or resource_pool="),
         ("ok", {"cluster": "DC0_C0", "resource_pool": "Resources"}, InvalidInputError, "both"),
         ("ok", {"folder": "/DC0/host"}, InvalidInputError, "holds no VMs"),
     ],

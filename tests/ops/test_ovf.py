@@ -202,7 +202,7 @@ def test_without_a_placement_it_is_asked_for_when_there_is_a_choice(
 ) -> None:
     # Placed as create_vm places a VM: DC0 has a cluster and a standalone host.
     vsphere_simulator.reset_call_counts()
-    with pytest.raises(InvalidInputError, match="give a host, cluster or resource_pool") as e:
+    with pytest.raises(InvalidInputError, match="give host=, cluster= or resource_pool=") as e:
         vsphere.deploy_ovf(ova, name, networks=NETWORKS)
     assert "/DC0/host/DC0_C0" in str(e.value)
     assert "ImportVApp" not in vsphere_simulator.call_counts()

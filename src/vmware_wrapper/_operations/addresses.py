@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._base.vmomi import vim
 from ..errors import InvalidStateError
 from .checks import ON, TOOLS_RUNNING, deadline_of
 from .context import Ops
@@ -21,6 +22,10 @@ def wait_for_ip(ops: Ops, *, vm: Any, timeout: float | None) -> str:
         state = values["runtime.powerState"]
         if state not in (None, ON):
             raise InvalidStateError(f"{description}: the VM is {state}")
+        devices = values["config.hardware.device"] or []
+        if not any(isinstance(d, vim.vm.device.VirtualEthernetCard) for d in devices):
+            # Without a network adapter no address will ever come: waiting would never end.
+            raise InvalidStateError(f"{description}: the VM has no network adapter")
         # What tools reported before they stopped may linger: only running tools say what
         # the guest has now.
         if values["guest.toolsRunningStatus"] != TOOLS_RUNNING:
@@ -32,7 +37,13 @@ def wait_for_ip(ops: Ops, *, vm: Any, timeout: float | None) -> str:
 
     ops.tasks.watch(
         obj,
-        ["guest.ipAddress", "guest.net", "guest.toolsRunningStatus", "runtime.powerState"],
+        [
+            "guest.ipAddress",
+            "guest.net",
+            "guest.toolsRunningStatus",
+            "runtime.powerState",
+            "config.hardware.device",
+        ],
         reported,
         deadline_of(timeout),
         description,

@@ -264,7 +264,7 @@ def check_one_pool_given(cluster: Any, resource_pool: Any) -> None:
     """A new VM runs in one pool: a cluster's root pool or the pool given, not both. Callers
     check it before anything is read (a package fetched, a source looked up)."""
     if cluster is not None and resource_pool is not None:
-        raise InvalidInputError("give a cluster or a resource_pool, not both")
+        raise InvalidInputError("give cluster= or resource_pool=, not both")
 
 
 def place_new_vm(
@@ -411,7 +411,7 @@ def _only_pool(ops: Ops, datacenter: Entry | None, description: str) -> Any:
     if len(computes) != 1:
         names = ", ".join(sorted(ops.resolver.path(e) for e in computes))
         raise InvalidInputError(
-            f"{description}: give a host, cluster or resource_pool"
+            f"{description}: give host=, cluster= or resource_pool="
             + (f" (there are {names})" if names else "")
         )
     compute = ops.resolver.obj(computes[0])
