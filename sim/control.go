@@ -34,6 +34,8 @@ import (
 //	GET/POST   /_sim/customization {"vm": "web-07", "reason": "..."}: that clone's guest
 //	                           customization fails (see customization_failure.go)
 //	DELETE     /_sim/customization forget them
+//	GET/POST   /_sim/datastore {"name": "LocalDS_0", "free_bytes": 0}: what it has free;
+//	                           uploads to a full one stop (see datastore_space.go)
 const controlPath = "/_sim/"
 
 // faultRule makes the next count calls of a method fail with the named fault.
@@ -167,6 +169,8 @@ func (c *control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.serveCalls(w, r)
 	case "customization":
 		err = failingCustomizations.serve(w, r) // see customization_failure.go
+	case "datastore":
+		err = serveDatastoreSpace(w, r) // see datastore_space.go
 	default:
 		http.NotFound(w, r)
 	}

@@ -22,6 +22,7 @@ var hooked = map[string]bool{
 	"ReconfigVM_Task":      true, // a new name in the spec, new NICs
 	"Rename_Task":          true,
 	"Destroy_Task":         true, // a folder's contents
+	"ImportVApp":           true, // where its lease's uploads go (see datastore_space.go)
 	// Entities that the simulator registers before linking them to their parent (see announce).
 	"CreateResourcePool":     true,
 	"CreateVApp":             true,
@@ -67,6 +68,8 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 		return
 	}
 	switch method {
+	case "ImportVApp":
+		noteImportLease(body, rec)
 	case "MarkAsTemplate", "MarkAsVirtualMachine":
 		// The stock simulator changes the VM's fields without telling property collectors,
 		// so WaitForUpdatesEx never reports a VM becoming a template or a VM again.

@@ -88,7 +88,10 @@ func (e *extensions) middleware(next http.Handler) http.Handler {
 		if (r.URL.Path == vapiJSONRPCPath || strings.HasPrefix(r.URL.Path, "/api/")) && e.serveAPI(w, r, next) {
 			return
 		}
-		if serveOVFLibraryItem(w, r, next) || serveLibraryItem(w, r, next) {
+		if serveOVFLibraryItem(w, r, next) || e.serveOVFDeploy(w, r, next) || serveLibraryItem(w, r, next) {
+			return
+		}
+		if serveUpload(w, r, next) {
 			return
 		}
 		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, vim25.Path) {

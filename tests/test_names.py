@@ -1,4 +1,4 @@
-"""Escaping, paths and helpers for names (pure logic)."""
+"""Escaping, paths and helpers for names, and sizes as text (pure logic)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from vmware_wrapper._base.names import (
     to_ascii,
     unescape_name,
 )
+from vmware_wrapper._base.sizes import size_text
 
 
 @pytest.mark.parametrize(
@@ -106,3 +107,19 @@ def test_to_ascii():
 )
 def test_path_globs_match_level_by_level(pattern, path, expected):
     assert path_matches(pattern, path) is expected
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [
+        (0, "0 B"),
+        (1023, "1023 B"),
+        (1024, "1.0 KB"),
+        (5 * 2**20, "5.0 MB"),
+        (3 * 2**30 // 2, "1.5 GB"),
+        (2**40, "1.0 TB"),
+        (2**50, "1024.0 TB"),
+    ],
+)
+def test_sizes_read_as_people_read_them(size: int, text: str) -> None:
+    assert size_text(size) == text

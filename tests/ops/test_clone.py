@@ -316,7 +316,7 @@ def test_a_datastore_without_room_is_refused(vsphere, si, fresh_vm, vsphere_simu
     )
     wait_task(fresh_vm.Reconfigure(spec))
     vsphere_simulator.reset_call_counts()
-    with pytest.raises(InvalidStateError, match="GB free"):
+    with pytest.raises(InvalidStateError, match=r"TB free, [\d.]+ TB is needed"):
         vsphere.clone_vm(fresh_vm.name, "never")
     assert "CloneVM_Task" not in foreground_calls(vsphere_simulator)
 

@@ -339,13 +339,15 @@ def test_an_import_cut_short_cancels_its_session_and_leaves_no_item(
     assert content(vsphere_simulator, "GET", f"{sessions}/id:{new}")["state"] == "CANCELED"
 
 
+@pytest.mark.parametrize("method", ["ImportVApp", "HttpNfcLeaseComplete"])
 def test_a_deploy_the_server_fails_is_an_error_in_the_callers_words(
-    vsphere: Any, vsphere_simulator: Any, si: Any, stocked: str
+    vsphere: Any, vsphere_simulator: Any, si: Any, stocked: str, method: str
 ) -> None:
     """The server's deploy makes its SOAP calls itself; one failing there fails the deploy,
-    which the server reports in its answer (not as an HTTP error)."""
+    which the server reports in its answer (not as an HTTP error), and the server removes
+    the VM it had made by then."""
     before = vm_names(si)
-    vsphere_simulator.inject_fault("ImportVApp", "SystemError", count=1)
+    vsphere_simulator.inject_fault(method, "SystemError", count=1)
     try:
         with pytest.raises(VSphereError, match=f"deploy library item '{stocked}/app'"):
             vsphere.library.deploy(

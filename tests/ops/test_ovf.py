@@ -182,7 +182,7 @@ def test_the_choices_are_named_when_an_ovf_network_is_left_unmapped(
     assert "DVUplinks" not in str(e.value)
 
 
-def test_a_full_datastore_and_a_taken_name_are_refused_before_anything_is_sent(
+def test_a_package_bigger_than_the_datastore_and_a_taken_name_are_refused_before_sending(
     vsphere: Any, si: Any, vsphere_simulator: Any, tmp_path: Path, name: str
 ) -> None:
     huge = make_ova(tmp_path / "huge.ova", capacity=2**50)  # 1 PB, thick
@@ -195,6 +195,60 @@ def test_a_full_datastore_and_a_taken_name_are_refused_before_anything_is_sent(
         vsphere.deploy_ovf(huge, "DC0_H0_VM0", cluster="DC0_C0", networks=NETWORKS)
     assert "ImportVApp" not in vsphere_simulator.call_counts()
     assert name not in vm_names(si)
+
+
+@pytest.fixture
+def local_ds(vsphere_simulator: Any) -> Iterator[str]:
+    """LocalDS_0, whose free space a test may change: given back as it was."""
+    free = vsphere_simulator.datastore_free()["LocalDS_0"]
+    yield "LocalDS_0"
+    vsphere_simulator.set_datastore_free("LocalDS_0", free)
+
+
+def datastore_files(si: Any, datastore: str) -> set[str]:
+    """What the top of a datastore holds, as its browser lists it."""
+    ds = next(d for d in all_objects(si, vim.Datastore) if d.name == datastore)
+    task = ds.browser.SearchDatastore_Task(f"[{datastore}]", vim.host.DatastoreBrowser.SearchSpec())
+    wait_task(task)
+    return {f.path for f in task.info.result.file or []}
+
+
+def test_a_full_datastore_is_refused_before_anything_is_sent(
+    vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str, local_ds: str
+) -> None:
+    vsphere_simulator.set_datastore_free(local_ds, 2**20)  # 1 MB; the package's disk is more
+    before = datastore_files(si, local_ds)
+    vsphere_simulator.reset_call_counts()
+    full = r"'LocalDS_0' has 1\.0 MB free, \d\.\d MB is needed"
+    with pytest.raises(InvalidStateError, match=full):
+        vsphere.deploy_ovf(ova, name, cluster="DC0_C0", datastore=local_ds, networks=NETWORKS)
+    assert "ImportVApp" not in vsphere_simulator.call_counts()
+    assert name not in vm_names(si)
+    assert datastore_files(si, local_ds) == before
+
+
+def test_a_datastore_that_fills_during_the_upload_leaves_nothing_behind(
+    vsphere: Any, si: Any, vsphere_simulator: Any, tmp_path: Path, name: str, local_ds: str
+) -> None:
+    # A disk larger than what the sockets hold between the two ends, so the server still
+    # has most of it to read when the datastore fills.
+    ovf = make_ovf(tmp_path / "big", sparse_bytes=64 * 2**20)
+    before = (vm_names(si), datastore_files(si, local_ds))
+
+    def fill(percent: int) -> None:
+        if percent >= 20:
+            vsphere_simulator.set_datastore_free(local_ds, 0)
+
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(VSphereError, match=f"deploy .* as '{name}': .* HTTP 507 Insufficient"):
+        vsphere.deploy_ovf(
+            ovf, name, cluster="DC0_C0", datastore=local_ds, networks=NETWORKS, on_progress=fill
+        )
+    calls = vsphere_simulator.call_counts()
+    assert calls.get("ImportVApp") == 1
+    assert calls.get("HttpNfcLeaseAbort") == 1
+    assert "HttpNfcLeaseComplete" not in calls
+    assert (vm_names(si), datastore_files(si, local_ds)) == before
 
 
 def test_without_a_placement_it_is_asked_for_when_there_is_a_choice(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._base.names import MAX_NAME_LENGTH, escape_name, not_xml, split_path, unescape_name
+from .._base.sizes import size_text
 from .._base.times import check_timeout as check_timeout  # the operations' check, shared
 from .._base.vmomi import vim
 from .._inventory.tree import KINDS, Entry
@@ -169,12 +170,9 @@ def check_room(ops: Ops, datastore: Any, needed: int, context: str) -> None:
     free = values["summary.freeSpace"]
     if free is not None and needed > free:
         raise InvalidStateError(
-            f"{context}: datastore {values['name']!r} has {_gb(free)} free, {_gb(needed)} is needed"
+            f"{context}: datastore {values['name']!r} has {size_text(free)} free, "
+            f"{size_text(needed)} is needed"
         )
-
-
-def _gb(size: int) -> str:
-    return f"{size / 2**30:.1f} GB"
 
 
 def check_mapping(what: str, value: Any) -> dict[str, Any]:

@@ -236,9 +236,20 @@ def upload(
         headers["Overwrite"] = "t"
     with closing(connection):
         try:
-            connection.request(method, target, body=Counting(stream, size, sent), headers=headers)
-            response = connection.getresponse()
-            answer = response.read(500)
+            try:
+                connection.request(
+                    method, target, body=Counting(stream, size, sent), headers=headers
+                )
+            except (BrokenPipeError, ConnectionResetError):
+                # The server may have answered and closed before taking the whole body (ESXi
+                # does when the datastore fills: 507): its answer says why, the pipe does not.
+                response = connection.getresponse()
+                answer = response.read(500)
+                if response.status in (200, 201, 204):
+                    raise
+            else:
+                response = connection.getresponse()
+                answer = response.read(500)
         except (OSError, http.client.HTTPException) as e:
             raise ConnectError(f"{what}: {method} {url}: {e}") from e
     if response.status not in (200, 201, 204):

@@ -491,6 +491,15 @@ class Simulator:
     def clear_customization_failures(self) -> None:
         self._control("customization", "DELETE")
 
+    def set_datastore_free(self, datastore: str, free_bytes: int) -> None:
+        """Make a datastore report ``free_bytes`` free (0: full). Uploads through an import
+        lease to a VM on a full datastore stop, as the bytes arrive, with HTTP 507."""
+        self._control("datastore", "POST", {"name": datastore, "free_bytes": free_bytes})
+
+    def datastore_free(self) -> dict[str, int]:
+        """What each datastore reports free, in bytes, by name."""
+        return dict(self._control("datastore"))
+
     def call_counts(self) -> dict[str, int]:
         """How many SOAP calls of each method the simulator has answered."""
         return dict(self._control("calls"))
