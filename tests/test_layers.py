@@ -3,7 +3,9 @@
     base (errors, _base) -> _transport -> _tasks -> _inventory -> _operations -> _facade -> cli
 
 A module may import from its own layer or the layers before it. Operation modules share
-only ``context`` (what every operation receives) and ``checks`` (shared input checks). The
+only ``context`` (what every operation receives), ``checks`` (shared input checks),
+``guest_customization`` (a customization's outcome, awaited by clones and library deploys) and
+``library_items`` (content libraries and items found by name). The
 CLI speaks the public API only (never pyVmomi); ``testing`` sits beside the library, which
 never imports it.
 """
@@ -28,7 +30,7 @@ LAYERS = {
     "__init__": 5,
     "cli": 6,
 }
-SHARED_BY_OPERATIONS = {"context", "checks"}
+SHARED_BY_OPERATIONS = {"context", "checks", "guest_customization", "library_items"}
 PUBLIC = {"vmware_wrapper", "vmware_wrapper.errors", "vmware_wrapper.testing"}
 
 

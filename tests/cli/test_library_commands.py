@@ -152,3 +152,22 @@ def test_import_shows_a_progress_bar_on_a_terminal(cli_sim, tmp_path: Path, clea
     assert "import app" in seen
     assert "%" in seen
     assert "imported" in seen
+
+
+def test_a_library_item_as_the_source_of_vm_clone(
+    vmw, cli_sim, cli_si, tmp_path: Path, cleanup
+) -> None:
+    one_net = make_ova(tmp_path / "one.ova", networks=("VM Network",))
+    assert vmw("library", "create", "cli-lib", "--datastore", "LocalDS_0").code == 0
+    assert vmw("library", "import", "cli-lib", "one", str(one_net)).code == 0
+    result = vmw(
+        "vm", "clone", "cli-lib/one", "cli-lib-clone", "--cluster", "DC0_C0",
+        "--cpus", "2", "--power-on",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert result.out.strip() == "/DC0/vm/cli-lib-clone"
+    vm = find_vm(cli_si, "cli-lib-clone")
+    assert (vm.config.hardware.numCPU, vm.runtime.powerState) == (2, "poweredOn")
+    result = vmw("vm", "clone", "cli-lib/one", "cli-lib-linked", "--linked")
+    assert result.code == 2
+    assert "a library item is deployed, not cloned" in result.err

@@ -22,6 +22,7 @@ from vmware_wrapper import (
     InvalidInputError,
     LibraryInfo,
     LibraryItemInfo,
+    LinuxCustomization,
     NotFoundError,
     VSphereError,
 )
@@ -353,6 +354,115 @@ def test_a_deploy_the_server_fails_is_an_error_in_the_callers_words(
             vsphere.library.deploy(
                 f"{stocked}/app", f"{stocked}-vm", cluster="DC0_C0", networks=NETWORKS
             )
+    finally:
+        vsphere_simulator.clear_faults()
+    assert vm_names(si) == before
+
+
+# -- a library item as a clone's source --------------------------------------------------------
+
+
+@pytest.fixture
+def one_net(vsphere: Any, tmp_path: Path, name: str) -> str:
+    """A library ``name`` with item "app": a package of one network, "VM Network", which
+    joins the network of that name wherever it is deployed."""
+    vsphere.library.create(name, "LocalDS_0")
+    vsphere.library.import_ovf(
+        name, "app", make_ova(tmp_path / "one.ova", networks=("VM Network",))
+    )
+    return name
+
+
+def test_a_library_item_is_a_clones_source(vsphere: Any, si: Any, one_net: str) -> None:
+    vm = vsphere.clone_vm(
+        f"{one_net}/app", f"{one_net}-vm", host="DC0_H0", cpus=3, memory_mb=512, power_on=True
+    )
+    deployed = find_vm(si, f"{one_net}-vm")
+    assert vm._moId == deployed._moId
+    assert deployed.config.hardware.numCPU == 3
+    assert deployed.config.hardware.memoryMB == 512
+    assert deployed.runtime.powerState == "poweredOn"
+    assert deployed.runtime.host.name == "DC0_H0"
+    assert [n.name for n in deployed.network] == ["VM Network"]
+
+
+def test_a_library_item_cloned_with_a_customization_reports_its_outcome(
+    vsphere: Any, si: Any, one_net: str
+) -> None:
+    customization = LinuxCustomization(hostname="web-11", domain="example.com")
+    vsphere.clone_vm(
+        f"{one_net}/app", f"{one_net}-vm", cluster="DC0_C0",
+        customization=customization, power_on=True,
+    )  # fmt: skip
+    deployed = find_vm(si, f"{one_net}-vm")
+    outcomes = si.content.eventManager.QueryEvents(
+        vim.event.EventFilterSpec(
+            entity=vim.event.EventFilterSpec.ByEntity(entity=deployed, recursion="self"),
+            eventTypeId=["CustomizationSucceeded", "CustomizationFailed"],
+        )
+    )
+    assert [type(e).__name__ for e in outcomes] == ["vim.event.CustomizationSucceeded"]
+    assert deployed.guest.hostName == "web-11"
+
+
+def test_a_library_item_cloned_as_a_template(vsphere: Any, si: Any, one_net: str) -> None:
+    vsphere.clone_vm(f"{one_net}/app", f"{one_net}-tmpl", cluster="DC0_C0", template=True)
+    assert find_vm(si, f"{one_net}-tmpl").config.template is True
+
+
+def test_a_source_that_names_a_vm_and_a_library_item_is_refused(
+    vsphere: Any, vsphere_simulator: Any, si: Any, one_net: str
+) -> None:
+    # A VM named "lib/app" (stored as vCenter stores a "/" in a name): "lib/app" is both.
+    source = find_vm(si, "DC0_H0_VM0")
+    spec = vim.vm.CloneSpec(location=vim.vm.RelocateSpec())
+    wait_task(source.Clone(source.parent, f"{one_net}%2fapp", spec))
+    before = vm_names(si)
+    with pytest.raises(AmbiguousNameError, match="names both the VM") as e:
+        vsphere.clone_vm(f"{one_net}/app", f"{one_net}-vm", cluster="DC0_C0")
+    assert f"/DC0/vm/{one_net}%2fapp" in e.value.candidates
+    assert vm_names(si) == before
+    # Either, named so that only it fits, is taken.
+    vsphere.clone_vm(f"/DC0/vm/{one_net}%2fapp", f"{one_net}-from-vm")
+    (item,) = vsphere.library.items(one_net)
+    vsphere.clone_vm(f"{one_net}/{item.id}", f"{one_net}-from-item", cluster="DC0_C0")
+    assert {f"{one_net}-from-vm", f"{one_net}-from-item"} <= vm_names(si)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"linked": True}, InvalidInputError, "a library item is deployed, not cloned"),
+        ({"cpus": 0}, InvalidInputError, "cpus=0"),
+        ({"template": True, "power_on": True}, InvalidInputError, "template cannot be powered"),
+    ],
+)
+def test_a_clone_of_a_library_item_that_cannot_be_is_refused_before_deploying(
+    vsphere: Any, si: Any, one_net: str, kwargs: dict[str, Any], error: type, message: str
+) -> None:
+    before = vm_names(si)
+    with pytest.raises(error, match=message):
+        vsphere.clone_vm(f"{one_net}/app", f"{one_net}-vm", cluster="DC0_C0", **kwargs)
+    assert vm_names(si) == before
+
+
+def test_a_package_whose_networks_need_mapping_is_sent_to_library_deploy(
+    vsphere: Any, si: Any, stocked: str
+) -> None:
+    before = vm_names(si)
+    with pytest.raises(InvalidInputError, match=r"'Backend' through vs\.library\.deploy"):
+        vsphere.clone_vm(f"{stocked}/app", f"{stocked}-vm", cluster="DC0_C0")
+    assert vm_names(si) == before
+
+
+def test_a_clone_of_a_library_item_that_fails_after_the_deploy_removes_the_vm(
+    vsphere: Any, vsphere_simulator: Any, si: Any, one_net: str
+) -> None:
+    before = vm_names(si)
+    vsphere_simulator.inject_fault("ReconfigVM_Task", "SystemError", count=1)
+    try:
+        with pytest.raises(VSphereError, match=f"reconfigure '{one_net}-vm'"):
+            vsphere.clone_vm(f"{one_net}/app", f"{one_net}-vm", cluster="DC0_C0", cpus=2)
     finally:
         vsphere_simulator.clear_faults()
     assert vm_names(si) == before

@@ -44,6 +44,29 @@ def vm_names(si: Any) -> set[str]:
     return {vm.name for vm in all_objects(si, vim.VirtualMachine)}
 
 
+@pytest.fixture
+def local_ds(vsphere_simulator: Any) -> Iterator[str]:
+    """LocalDS_0, whose free space a test may change: given back as it was."""
+    free = vsphere_simulator.datastore_free()["LocalDS_0"]
+    yield "LocalDS_0"
+    vsphere_simulator.set_datastore_free("LocalDS_0", free)
+
+
+def datastore_files(si: Any, datastore: str) -> set[str]:
+    """What the top of a datastore holds, as its browser lists it."""
+    ds = next(d for d in all_objects(si, vim.Datastore) if d.name == datastore)
+    task = ds.browser.SearchDatastore_Task(f"[{datastore}]", vim.host.DatastoreBrowser.SearchSpec())
+    wait_task(task)
+    return {f.path for f in task.info.result.file or []}
+
+
+def server_state(si: Any) -> tuple[set[str], dict[str, set[str]]]:
+    """The VMs, and what the top of each datastore holds: what a deploy that fails must leave
+    as it was."""
+    stores = sorted(d.name for d in all_objects(si, vim.Datastore))
+    return vm_names(si), {ds: datastore_files(si, ds) for ds in stores}
+
+
 def hardware(vm: Any) -> dict[str, Any]:
     devices = vm.config.hardware.device
     return {
@@ -149,13 +172,13 @@ def test_a_bad_mapping_is_refused_before_anything_is_sent(
     error: type[Exception],
     message: str,
 ) -> None:
-    before = vm_names(si)
+    before = server_state(si)
     vsphere_simulator.reset_call_counts()
     with pytest.raises(error, match=message):
         vsphere.deploy_ovf(ova, name, cluster="DC0_C0", networks=networks, properties=properties)
     calls = vsphere_simulator.call_counts()
     assert not {"CreateImportSpec", "ImportVApp"} & calls.keys()
-    assert vm_names(si) == before
+    assert server_state(si) == before
 
 
 def test_a_package_the_server_refuses_is_refused_in_its_words(
@@ -197,22 +220,6 @@ def test_a_package_bigger_than_the_datastore_and_a_taken_name_are_refused_before
     assert name not in vm_names(si)
 
 
-@pytest.fixture
-def local_ds(vsphere_simulator: Any) -> Iterator[str]:
-    """LocalDS_0, whose free space a test may change: given back as it was."""
-    free = vsphere_simulator.datastore_free()["LocalDS_0"]
-    yield "LocalDS_0"
-    vsphere_simulator.set_datastore_free("LocalDS_0", free)
-
-
-def datastore_files(si: Any, datastore: str) -> set[str]:
-    """What the top of a datastore holds, as its browser lists it."""
-    ds = next(d for d in all_objects(si, vim.Datastore) if d.name == datastore)
-    task = ds.browser.SearchDatastore_Task(f"[{datastore}]", vim.host.DatastoreBrowser.SearchSpec())
-    wait_task(task)
-    return {f.path for f in task.info.result.file or []}
-
-
 def test_a_full_datastore_is_refused_before_anything_is_sent(
     vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str, local_ds: str
 ) -> None:
@@ -233,7 +240,7 @@ def test_a_datastore_that_fills_during_the_upload_leaves_nothing_behind(
     # A disk larger than what the sockets hold between the two ends, so the server still
     # has most of it to read when the datastore fills.
     ovf = make_ovf(tmp_path / "big", sparse_bytes=64 * 2**20)
-    before = (vm_names(si), datastore_files(si, local_ds))
+    before = server_state(si)
 
     def fill(percent: int) -> None:
         if percent >= 20:
@@ -248,7 +255,7 @@ def test_a_datastore_that_fills_during_the_upload_leaves_nothing_behind(
     assert calls.get("ImportVApp") == 1
     assert calls.get("HttpNfcLeaseAbort") == 1
     assert "HttpNfcLeaseComplete" not in calls
-    assert (vm_names(si), datastore_files(si, local_ds)) == before
+    assert server_state(si) == before
 
 
 def test_without_a_placement_it_is_asked_for_when_there_is_a_choice(
@@ -291,7 +298,7 @@ def _interrupt_at(percent: int, error: BaseException) -> Any:
 def test_an_upload_interrupted_half_way_leaves_nothing_behind(
     vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str, error: BaseException
 ) -> None:
-    before = vm_names(si)
+    before = server_state(si)
     vsphere_simulator.reset_call_counts()
     with pytest.raises(type(error)):
         vsphere.deploy_ovf(
@@ -301,7 +308,7 @@ def test_an_upload_interrupted_half_way_leaves_nothing_behind(
     assert calls.get("ImportVApp") == 1
     assert calls.get("HttpNfcLeaseAbort") == 1
     assert "HttpNfcLeaseComplete" not in calls
-    assert vm_names(si) == before
+    assert server_state(si) == before
     with pytest.raises(NotFoundError):
         vsphere.get_vm(name)
 
@@ -309,7 +316,7 @@ def test_an_upload_interrupted_half_way_leaves_nothing_behind(
 def test_a_fault_while_uploading_aborts_and_removes_the_vm(
     vsphere: Any, si: Any, vsphere_simulator: Any, ova: Path, name: str
 ) -> None:
-    before = vm_names(si)
+    before = server_state(si)
     vsphere_simulator.reset_call_counts()
     vsphere_simulator.inject_fault("HttpNfcLeaseProgress", "SystemError", count=1)
     try:
@@ -318,7 +325,7 @@ def test_a_fault_while_uploading_aborts_and_removes_the_vm(
     finally:
         vsphere_simulator.clear_faults()
     assert vsphere_simulator.call_counts().get("HttpNfcLeaseAbort") == 1
-    assert vm_names(si) == before
+    assert server_state(si) == before
 
 
 def test_a_large_upload_streams_in_bounded_memory(vsphere: Any, tmp_path: Path, name: str) -> None:

@@ -23,6 +23,7 @@ from .._base.types import (
     ResourcePoolRef,
 )
 from .._operations import library as _library
+from .._operations import library_deploy as _library_deploy
 from .._operations.context import Ops
 from .base import Facade, operation
 
@@ -87,7 +88,7 @@ class ContentLibraries(Facade):
         interrupted), the upload is cancelled and the item begun is deleted.
         """
 
-    @operation(_library.deploy_from_library)
+    @operation(_library_deploy.deploy_from_library)
     def deploy(
         self,
         item: str,

@@ -9,7 +9,7 @@ vs.destroy_vm("web-07")
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from pyVmomi import vim
 
@@ -26,11 +26,60 @@ from .._base.types import (
 from .._operations import addresses as _addresses
 from .._operations import create as _create
 from .._operations import hardware as _hardware
+from .._operations import library_deploy as _library_deploy
 from .._operations import provision as _provision
+from .._operations.context import Ops
 from .._tasks.handles import Handle
 from .base import Facade, operation
 
 Customization = LinuxCustomization | WindowsCustomization
+
+
+def _clone(
+    ops: Ops,
+    *,
+    source: Any,
+    name: str,
+    folder: Any,
+    host: Any,
+    cluster: Any,
+    resource_pool: Any,
+    datastore: Any,
+    power_on: bool,
+    template: bool,
+    cpus: int | None,
+    memory_mb: int | None,
+    customization: Customization | None,
+    linked: bool,
+    snapshot: str | None,
+    wait_for_customization: bool,
+    wait: bool,
+    timeout: float | None,
+) -> Any:
+    """clone_vm's operation: a library item deployed when ``source`` names one (and no VM),
+    else a clone of the VM or template it names."""
+    options = {
+        "name": name,
+        "folder": folder,
+        "host": host,
+        "cluster": cluster,
+        "resource_pool": resource_pool,
+        "datastore": datastore,
+        "power_on": power_on,
+        "template": template,
+        "cpus": cpus,
+        "memory_mb": memory_mb,
+        "customization": customization,
+        "linked": linked,
+        "snapshot": snapshot,
+        "wait_for_customization": wait_for_customization,
+        "wait": wait,
+        "timeout": timeout,
+    }
+    item = _library_deploy.library_item_source(ops, source)
+    if item is not None:
+        return _library_deploy.clone_library_item(ops, source=item, **options)
+    return _provision.clone_vm(ops, source=source, **options)
 
 
 class Provisioning(Facade):
@@ -78,7 +127,7 @@ class Provisioning(Facade):
         wait: Literal[False],
         timeout: float | None = ...,
     ) -> Handle[vim.VirtualMachine]: ...
-    @operation(_provision.clone_vm)
+    @operation(_clone)
     def clone_vm(
         self,
         source: VMRef,
@@ -100,9 +149,10 @@ class Provisioning(Facade):
         wait: bool = True,
         timeout: float | None = None,
     ) -> vim.VirtualMachine | Handle[vim.VirtualMachine]:
-        """Clone a VM or template; the new VM.
+        """Clone a VM or template, or deploy a content library item as a clone; the new VM.
 
             vm = vs.clone_vm("tmpl-ubuntu", "web-07", folder="/DC0/vm/web", power_on=True)
+            vm = vs.clone_vm("golden/ubuntu-24.04", "web-08", cluster="C1", cpus=4)
 
         Defaults: the source's folder, resource pool and datastore. Into another datacenter,
         a host, cluster or pool and a datastore there must be given. ``template=True`` makes
@@ -116,6 +166,13 @@ class Provisioning(Facade):
         current snapshot, or of ``snapshot`` (a name, path or id). Checked before anything
         is sent: the name is free, the sizes, the host is usable, the datastore has room, a
         linked clone's snapshot exists.
+
+        ``source`` as "library/item" names a content library item when there is one and no VM
+        of that name or relative path (both: AmbiguousNameError). The item is deployed (its
+        networks joined to the only network there, else use ``vs.library.deploy`` with
+        ``networks=``), then sized, customized or made a template before it first starts; if
+        that fails, the new VM is removed. No linked clone of an item; the deploy is over
+        before the call returns, also with ``wait=False``.
         """
 
     @overload

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .._base.customization import LinuxCustomization, WindowsCustomization
 from .._base.names import MAX_NAME_LENGTH, escape_name, not_xml, split_path, unescape_name
 from .._base.sizes import size_text
 from .._base.times import check_timeout as check_timeout  # the operations' check, shared
@@ -193,24 +194,30 @@ def map_networks(
     given: dict[str, Any],
     pool: Any,
     description: str,
+    how_to_map: str = "with networks={...}",
 ) -> list[tuple[str, Any]]:
     """(OVF network, vSphere network) for each of the package's networks: as given, else the
-    only network there is where the VM is placed (in ``pool``). The keys given are the package's
-    (``ovf_descriptor.check_networks``)."""
+    network of the same name where the VM is placed (in ``pool``), as ovftool maps them, else
+    the only network there is. The keys given are the package's
+    (``ovf_descriptor.check_networks``); ``how_to_map`` tells the caller how to give them."""
     mapping = [(k, ops.resolve(KINDS["network"], v)[1]) for k, v in given.items()]
     unmapped = [n for n in ovf_networks if n not in given]
-    if unmapped:
-        compute = ops.read(pool, ["owner"], description)["owner"]
-        choices = _usable_networks(ops, compute, description)
-        if len(choices) != 1:
-            names = ", ".join(repr(n) for n in sorted(choices)) or "none"
-            raise InvalidInputError(
-                f"{description}: map OVF network {', '.join(map(repr, unmapped))} with "
-                f"networks={{...}}; the networks there: {names}"
-            )
-        only = next(iter(choices.values()))
-        mapping += [(n, only) for n in unmapped]
-    return mapping
+    if not unmapped:
+        return mapping
+    compute = ops.read(pool, ["owner"], description)["owner"]
+    choices = _usable_networks(ops, compute, description)
+    mapping += [(n, choices[n]) for n in unmapped if n in choices]
+    unmapped = [n for n in unmapped if n not in choices]
+    if not unmapped:
+        return mapping
+    if len(choices) != 1:
+        names = ", ".join(repr(n) for n in sorted(choices)) or "none"
+        raise InvalidInputError(
+            f"{description}: map OVF network {', '.join(map(repr, unmapped))} "
+            f"{how_to_map}; the networks there: {names}"
+        )
+    only = next(iter(choices.values()))
+    return mapping + [(n, only) for n in unmapped]
 
 
 def _usable_networks(ops: Ops, compute: Any, description: str) -> dict[str, Any]:
@@ -504,3 +511,51 @@ def find_snapshot(
         has = ", ".join(repr(path) for path, _ in trees) or "none"
         raise missing(f"{context}: {owner} has no snapshot {snapshot!r}; it has {has}")
     return next(iter(found.values()))
+
+
+# -- a clone's options -------------------------------------------------------------------------
+
+
+def check_clone_options(
+    *,
+    name: str,
+    cluster: Any,
+    resource_pool: Any,
+    power_on: bool,
+    template: bool,
+    cpus: int | None,
+    memory_mb: int | None,
+    customization: Any,
+    linked: bool,
+    snapshot: str | None,
+    wait_for_customization: bool,
+    timeout: float | None,
+) -> bool:
+    """What a clone asks for, checked before anything is read or sent (whether its source is
+    a VM or a library item); whether there is a customization outcome to wait for."""
+    check_name(name, "clone name")
+    check_timeout(timeout)
+    if cpus is not None:
+        positive_int("cpus", cpus)
+    if memory_mb is not None:
+        check_memory(memory_mb)
+    if template and power_on:
+        raise InvalidInputError("a template cannot be powered on: template=True or power_on=True")
+    if customization is not None and not isinstance(
+        customization, (LinuxCustomization, WindowsCustomization)
+    ):
+        raise InvalidInputError(
+            f"customization={customization!r}: a LinuxCustomization or WindowsCustomization"
+        )
+    check_one_pool_given(cluster, resource_pool)
+    if not isinstance(linked, bool):
+        raise InvalidInputError(f"linked={linked!r}: True or False")
+    if snapshot is not None and not linked:
+        raise InvalidInputError(f"snapshot={snapshot!r}: only for a linked clone (linked=True)")
+    if snapshot is not None and (not isinstance(snapshot, str) or not snapshot.strip()):
+        raise InvalidInputError(f"snapshot={snapshot!r}: a snapshot's name, path or id")
+    if not isinstance(wait_for_customization, bool):
+        raise InvalidInputError(f"wait_for_customization={wait_for_customization!r}: True or False")
+    # A guest is customized as it first starts: without a customization or a power-on there
+    # is no outcome to wait for, and the default (True) then waits for nothing.
+    return wait_for_customization and customization is not None and power_on

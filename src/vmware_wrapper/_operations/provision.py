@@ -17,35 +17,22 @@ from typing import Any
 from .._base.customization import LinuxCustomization, WindowsCustomization
 from .._base.names import escape_name
 from .._base.vmomi import vim
-from ..errors import CustomizationError, InvalidInputError, VSphereError
+from ..errors import InvalidInputError
 from .checks import (
     OFF,
     ON,
     Source,
-    check_memory,
-    check_name,
-    check_one_pool_given,
+    check_clone_options,
     check_room,
-    check_timeout,
     datacenter_of,
     deadline_of,
     find_snapshot,
     place_new_vm,
-    positive_int,
     remaining,
     snapshot_paths,
 )
 from .context import Ops, vm_operation
-
-# The events that end a guest customization (CustomizationFailed and the kinds of it).
-CUSTOMIZATION_OUTCOMES = (
-    "CustomizationSucceeded",
-    "CustomizationFailed",
-    "CustomizationLinuxIdentityFailed",
-    "CustomizationNetworkSetupFailed",
-    "CustomizationSysprepFailed",
-    "CustomizationUnknownFailure",
-)
+from .guest_customization import wait_for_customization_outcome
 
 
 def clone_vm(
@@ -69,32 +56,20 @@ def clone_vm(
     wait: bool,
     timeout: float | None,
 ) -> Any:
-    check_name(name, "clone name")
-    check_timeout(timeout)
-    if cpus is not None:
-        positive_int("cpus", cpus)
-    if memory_mb is not None:
-        check_memory(memory_mb)
-    if template and power_on:
-        raise InvalidInputError("a template cannot be powered on: template=True or power_on=True")
-    if customization is not None and not isinstance(
-        customization, (LinuxCustomization, WindowsCustomization)
-    ):
-        raise InvalidInputError(
-            f"customization={customization!r}: a LinuxCustomization or WindowsCustomization"
-        )
-    check_one_pool_given(cluster, resource_pool)
-    if not isinstance(linked, bool):
-        raise InvalidInputError(f"linked={linked!r}: True or False")
-    if snapshot is not None and not linked:
-        raise InvalidInputError(f"snapshot={snapshot!r}: only for a linked clone (linked=True)")
-    if snapshot is not None and (not isinstance(snapshot, str) or not snapshot.strip()):
-        raise InvalidInputError(f"snapshot={snapshot!r}: a snapshot's name, path or id")
-    if not isinstance(wait_for_customization, bool):
-        raise InvalidInputError(f"wait_for_customization={wait_for_customization!r}: True or False")
-    # A guest is customized as it first starts: without a customization or a power-on there
-    # is no outcome to wait for, and the default (True) then waits for nothing.
-    wait_for_customization = wait_for_customization and customization is not None and power_on
+    wait_for_customization = check_clone_options(
+        name=name,
+        cluster=cluster,
+        resource_pool=resource_pool,
+        power_on=power_on,
+        template=template,
+        cpus=cpus,
+        memory_mb=memory_mb,
+        customization=customization,
+        linked=linked,
+        snapshot=snapshot,
+        wait_for_customization=wait_for_customization,
+        timeout=timeout,
+    )
 
     src_entry, src = ops.vm(source)
     description = f"clone {ops.name(src_entry)} to {name!r}"
@@ -177,7 +152,7 @@ def clone_vm(
         ):
             ops.run(clone.PowerOnVM_Task, f"power on {name!r}", True, remaining(deadline))
         if wait_for_customization:
-            _wait_for_customization(ops, clone, repr(name), deadline)
+            wait_for_customization_outcome(ops, clone, repr(name), deadline)
         return clone
 
     return ops.run(
@@ -203,48 +178,6 @@ def _snapshot_to_link(info: Any, snapshot: str | None, name: str, description: s
         return info.currentSnapshot
     _, tree = find_snapshot(trees, snapshot, name, description, missing=InvalidInputError)
     return tree.snapshot
-
-
-def _wait_for_customization(ops: Ops, vm: Any, name: str, deadline: float | None) -> None:
-    """Until vSphere posts the outcome of the VM's guest customization: CustomizationSucceeded,
-    or CustomizationFailed (or a kind of it), which raises CustomizationError.
-
-    The outcome is an event, not a task: vCenter's clone task ends before the guest even
-    starts. An event collector for the VM and these events alone is followed through its
-    latestPage (which lists the events already posted too, so an outcome posted before the
-    collector existed is not missed)."""
-    description = f"wait for the guest customization of {name}"
-    spec = vim.event.EventFilterSpec(
-        entity=vim.event.EventFilterSpec.ByEntity(entity=vm, recursion="self"),
-        eventTypeId=list(CUSTOMIZATION_OUTCOMES),
-    )
-    collector = ops.content.eventManager.CreateCollectorForEvents(spec)
-    outcome: list[Any] = []
-
-    def ended(values: dict[str, Any]) -> bool:
-        for event in values["latestPage"] or []:
-            if isinstance(event, (vim.event.CustomizationSucceeded, vim.event.CustomizationFailed)):
-                outcome.append(event)
-                return True
-        return False
-
-    try:
-        ops.tasks.watch(collector, ["latestPage"], ended, deadline, description)
-    finally:
-        try:
-            collector.DestroyCollector()
-        except VSphereError as e:  # the session may be gone, and the collector with it
-            ops.logger.debug("%s: destroying the event collector: %s", description, e)
-    event = outcome[-1]
-    if isinstance(event, vim.event.CustomizationFailed):
-        reason = getattr(event, "reason", None) or event.fullFormattedMessage or ""
-        kind = type(event).__name__.rsplit(".", 1)[-1]
-        raise CustomizationError(
-            f"customize the guest of {name}: {kind}" + (f": {reason}" if reason else ""),
-            reason=reason,
-            event=event,
-        )
-    ops.logger.info("%s: succeeded", description)
 
 
 @vm_operation(reads_state=True)

@@ -153,7 +153,10 @@ power_command("suspend", "suspend", "Suspend VMs.")
         "vmw vm clone tmpl-ubuntu web-10 --hostname web-10 --domain example.com \\",
         "    --nic 10.0.0.10/24,gw=10.0.0.1,ipv6=fd00::10/64 --nic dhcp,dhcpv6 --power-on",
         "vmw vm clone tmpl-ubuntu web-09 --linked --snapshot base",
+        "vmw vm clone golden/ubuntu-24.04 web-11 --cluster C1 --cpus 2 --power-on",
     )
+    + "\n\nSOURCE is a VM or template, or a content library item as LIBRARY/ITEM (deployed,"
+    + " then sized and customized before it starts; a name that fits both is refused)."
     + "\n\nWith --hostname, the clone's Linux guest is customized (--ip: static, else DHCP)."
     + "\n--nic gives each NIC's addresses in order, instead of --ip/--netmask/--gateway:"
     + " 'dhcp' or an IPv4 address with its prefix, then any of ',gw=GATEWAY',"
