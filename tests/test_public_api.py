@@ -50,6 +50,11 @@ ADDITIONS = {
     "ContentLibraries",
     "LibraryInfo",
     "LibraryItemInfo",
+    "DeviceInfo",
+    "HostInfo",
+    "DatastoreFile",
+    "NetworkInfo",
+    "DrsRuleInfo",
     "BulkProgress",
     "ProgressCallback",
     # what parameters accept (see vmware_wrapper/_base/types.py)

@@ -34,7 +34,18 @@ makes a round trip.
 """
 
 from ._base.customization import LinuxCustomization, NicSettings, WindowsCustomization
-from ._base.models import InventoryItem, LibraryInfo, LibraryItemInfo, SnapshotInfo, VMInfo
+from ._base.models import (
+    DatastoreFile,
+    DeviceInfo,
+    DrsRuleInfo,
+    HostInfo,
+    InventoryItem,
+    LibraryInfo,
+    LibraryItemInfo,
+    NetworkInfo,
+    SnapshotInfo,
+    VMInfo,
+)
 from ._base.names import to_ascii
 from ._base.types import (
     ClusterRef,
@@ -84,7 +95,10 @@ __all__ = [
     "ContentLibraries",
     "CustomizationError",
     "DatacenterRef",
+    "DatastoreFile",
     "DatastoreRef",
+    "DeviceInfo",
+    "DrsRuleInfo",
     "EntityRef",
     "EventInfo",
     "FolderRef",
@@ -94,6 +108,7 @@ __all__ = [
     "GuestProcess",
     "GuestResult",
     "Handle",
+    "HostInfo",
     "HostRef",
     "InvalidInputError",
     "InvalidStateError",
@@ -101,6 +116,7 @@ __all__ = [
     "LibraryInfo",
     "LibraryItemInfo",
     "LinuxCustomization",
+    "NetworkInfo",
     "NetworkRef",
     "NicSettings",
     "NotFoundError",

@@ -6,7 +6,8 @@
 
 The class is put together from the facade's modules (``_facade/``: naming, power,
 provisioning, OVF, content libraries, placement, snapshots, annotations, guests and tags,
-events and statistics, bulk), each the public page of the operations in ``_operations/``
+events and statistics, devices, hosts, datastore files, resource pools and DRS rules,
+networks, bulk), each the public page of the operations in ``_operations/``
 of the same concern. This module makes the connection's parts and ends them.
 """
 
@@ -24,12 +25,17 @@ from pyVmomi import vim
 
 from ._facade.annotations import Annotations
 from ._facade.bulk import Bulk
+from ._facade.datastore_files import DatastoreFiles
+from ._facade.devices import Devices
 from ._facade.events_and_stats import EventsAndStats
 from ._facade.guests_and_tags import GuestsAndTags
+from ._facade.hosts import Hosts
 from ._facade.library import Library
 from ._facade.naming import Naming
+from ._facade.networks import Networks
 from ._facade.ovf import Ovf
 from ._facade.placement import Placement
+from ._facade.pools_and_rules import PoolsAndRules
 from ._facade.power import Power
 from ._facade.provisioning import Provisioning
 from ._facade.snapshots import Snapshots
@@ -57,6 +63,11 @@ class VSphere(
     Annotations,
     GuestsAndTags,
     EventsAndStats,
+    Devices,
+    Hosts,
+    DatastoreFiles,
+    PoolsAndRules,
+    Networks,
     Bulk,
 ):
     """A connection to a vCenter (or ESXi host) and everything you can do with it by name.

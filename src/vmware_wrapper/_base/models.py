@@ -77,3 +77,73 @@ class LibraryItemInfo:
     size: int  # bytes, as the server counts them
     description: str
     created: str | None  # ISO 8601, UTC, as the server gives it
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """One virtual device of a VM: a disk, NIC, CD-ROM, controller..."""
+
+    kind: str  # "disk" | "nic" | "cdrom" | "floppy" | "controller" | "video" | "other" ...
+    label: str  # as vSphere labels it, e.g. "Hard disk 2", "Network adapter 1"
+    key: int  # the device's key within the VM
+    unit: int | None  # its unit number on its controller
+    backing: str | None  # a disk's or ISO's file ("[ds] dir/file"), a NIC's network, ...
+    size_gb: float | None  # disks: capacity
+    network: str | None  # NICs: the network's name
+    connected: bool | None  # NICs and CD-ROMs: connected now
+    mac_address: str | None  # NICs
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """One ESXi host, read in bulk."""
+
+    name: str
+    path: str  # inventory path, e.g. "/DC0/host/DC0_C0/DC0_C0_H0"
+    moid: str
+    cluster: str | None  # the cluster's name, None for a standalone host
+    connection_state: str  # "connected" | "disconnected" | "notResponding"
+    in_maintenance: bool
+    power_state: str  # "poweredOn" | "poweredOff" | "standBy" | "unknown"
+    cpu_mhz: int  # capacity: cores x MHz
+    cpu_usage_mhz: int
+    memory_mb: int  # capacity
+    memory_usage_mb: int
+    vm_count: int
+    version: str  # e.g. "VMware ESXi 8.0.3 build-..."
+
+
+@dataclass(frozen=True)
+class DatastoreFile:
+    """A file or folder on a datastore."""
+
+    name: str
+    path: str  # "[datastore] dir/name"
+    size: int  # bytes; 0 for a folder
+    modified: str | None  # ISO 8601, UTC
+    is_dir: bool
+
+
+@dataclass(frozen=True)
+class NetworkInfo:
+    """A network VMs can join: a standard port group, a distributed port group, ..."""
+
+    name: str
+    path: str
+    moid: str
+    kind: str  # "standard" | "distributed" | "opaque"
+    switch: str | None  # a distributed port group's switch
+    vlan: int | None  # a distributed port group's VLAN id (None: trunk, or not known)
+    uplink: bool  # a distributed switch's uplink port group (VMs cannot join it)
+
+
+@dataclass(frozen=True)
+class DrsRuleInfo:
+    """A VM-VM affinity or anti-affinity rule of a cluster."""
+
+    name: str
+    cluster: str
+    key: int
+    affinity: bool  # True: keep together; False: keep apart
+    vms: tuple[str, ...]  # the VMs' names
+    enabled: bool

@@ -14,7 +14,20 @@ from typing import Any
 import click
 
 from .. import __version__, errors
-from . import guest, inventory, library, ovf, snapshot, tag, vm
+from . import (
+    datastore,
+    devices,
+    guest,
+    hosts,
+    inventory,
+    library,
+    networks,
+    ovf,
+    pools,
+    snapshot,
+    tag,
+    vm,
+)
 from . import sim as sim_command
 from ._command import CommandFailed, VmwGroup, global_options
 from ._core import ENVIRONMENT_HELP, Context, exit_code
@@ -54,7 +67,21 @@ def vmw(ctx: click.Context, /, **given: Any) -> None:
 
 
 vmw.params[:0] = global_options()
-for module in (inventory, vm, ovf, library, snapshot, guest, tag, sim_command):
+for module in (
+    inventory,
+    vm,
+    ovf,
+    library,
+    snapshot,
+    devices,
+    hosts,
+    datastore,
+    pools,
+    networks,
+    guest,
+    tag,
+    sim_command,
+):
     module.register(vmw)
 
 
