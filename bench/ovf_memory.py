@@ -1,5 +1,5 @@
-"""What deploying a large OVA costs in memory: issue 15's "deploying an OVA with a 1 GB disk
-keeps the process's peak memory under 100 MB".
+"""What deploying a large OVA costs in memory: deploying an OVA with a 1 GB disk must keep
+the process's peak memory under 100 MB.
 
     make bench
     .venv/bin/python bench/ovf_memory.py --disk-mb 1024 --runs 2
