@@ -8,6 +8,7 @@ one disk, and a stream-optimized VMDK of an empty disk to fill it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import struct
 import tarfile
@@ -108,13 +109,35 @@ def descriptor(
 """
 
 
-def make_ova(path: Path, *, disk_bytes: int = 4 * 2**20, **options: object) -> Path:
+def manifest(files: dict[str, bytes], *, wrong: str | None = None) -> bytes:
+    """An OVF manifest (.mf) of these files' SHA256 digests; ``wrong``: that file's digest
+    is of something else."""
+    lines = []
+    for name, data in files.items():
+        digest = hashlib.sha256(b"other" if name == wrong else data).hexdigest()
+        lines.append(f"SHA256({name})= {digest}\n")
+    return "".join(lines).encode()
+
+
+def make_ova(
+    path: Path,
+    *,
+    disk_bytes: int = 4 * 2**20,
+    with_manifest: bool = False,
+    wrong_digest: str | None = None,
+    **options: object,
+) -> Path:
     """An OVA of the descriptor above, with a disk file of ``disk_bytes`` (an empty VMDK,
-    padded)."""
+    padded), and a manifest after the descriptor when asked (``wrong_digest``: a file whose
+    digest in it does not match)."""
     disk = empty_vmdk(64 * 2**20).ljust(disk_bytes, b"\0")
     text = descriptor("appliance-disk1.vmdk", len(disk), **options).encode()  # type: ignore[arg-type]
+    members = [("appliance.ovf", text), ("appliance-disk1.vmdk", disk)]
+    if with_manifest:
+        mf = manifest(dict(members), wrong=wrong_digest)
+        members.insert(1, ("appliance.mf", mf))
     with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
-        for name, data in (("appliance.ovf", text), ("appliance-disk1.vmdk", disk)):
+        for name, data in members:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))

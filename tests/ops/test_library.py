@@ -466,3 +466,16 @@ def test_a_clone_of_a_library_item_that_fails_after_the_deploy_removes_the_vm(
     finally:
         vsphere_simulator.clear_faults()
     assert vm_names(si) == before
+
+
+def test_an_import_the_manifest_does_not_match_leaves_no_item(
+    vsphere: Any, vsphere_simulator: Any, tmp_path: Path, name: str
+) -> None:
+    vsphere.library.create(name, "LocalDS_0")
+    library = library_named(vsphere_simulator, name)
+    good = make_ova(tmp_path / "good.ova", with_manifest=True)
+    vsphere.library.import_ovf(name, "good", good)
+    bad = make_ova(tmp_path / "bad.ova", with_manifest=True, wrong_digest="appliance-disk1.vmdk")
+    with pytest.raises(InvalidInputError, match=r"appliance-disk1\.vmdk does not match"):
+        vsphere.library.import_ovf(name, "bad", bad)
+    assert [i["name"] for i in items(vsphere_simulator, library["id"])] == ["good"]

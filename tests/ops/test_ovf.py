@@ -9,6 +9,7 @@ import tarfile
 import threading
 import tracemalloc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from pyVmomi import vim
 
 from tests.helpers import all_objects, find_vm, wait_task
-from tests.ops.ovf_package import PROPERTIES, descriptor, make_ova, make_ovf
+from tests.ops.ovf_package import PROPERTIES, descriptor, make_ova, make_ovf, manifest
 from vmware_wrapper import InvalidInputError, InvalidStateError, NotFoundError, VSphereError
 from vmware_wrapper._base.ovf_descriptor import needed_bytes, parse_descriptor
 
@@ -133,18 +134,45 @@ def test_an_ovf_with_its_disk_beside_it_deploys_on_a_host_and_powers_on(
     assert [n.name for n in server.network] == ["DC0_DVPG0"]
 
 
-def test_an_ova_deploys_from_an_http_url(vsphere: Any, si: Any, ova: Path, name: str) -> None:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(ova.parent))
+@contextmanager
+def serving(directory: Path) -> Iterator[str]:
+    """A plain HTTP server of a directory, on loopback; its URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        url = f"http://127.0.0.1:{server.server_port}/{ova.name}"
-        vsphere.deploy_ovf(url, name, cluster="DC0_C0", networks=NETWORKS)
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_ova_deploys_from_an_http_url(vsphere: Any, si: Any, ova: Path, name: str) -> None:
+    with serving(ova.parent) as url:
+        vsphere.deploy_ovf(f"{url}/{ova.name}", name, cluster="DC0_C0", networks=NETWORKS)
     assert hardware(find_vm(si, name))["cpus"] == 2
+
+
+def test_manifests_are_read_from_urls_too(
+    vsphere: Any, si: Any, vsphere_simulator: Any, tmp_path: Path, name: str
+) -> None:
+    """An OVA's manifest is the member after the descriptor, read without reading the disks;
+    an .ovf's is the file beside it ("appliance.mf"), and a package without one deploys."""
+    make_ova(tmp_path / "signed.ova", with_manifest=True)
+    ovf = make_ovf(tmp_path / "pkg", sparse_bytes=2**20)
+    with serving(tmp_path) as url:
+        vsphere.deploy_ovf(f"{url}/signed.ova", name, cluster="DC0_C0", networks=NETWORKS)
+        vsphere.deploy_ovf(f"{url}/pkg/{ovf.name}", f"{name}b", cluster="DC0_C0", networks=NETWORKS)
+        (ovf.parent / "appliance.mf").write_bytes(
+            manifest({ovf.name: ovf.read_bytes()}, wrong=ovf.name)
+        )
+        vsphere_simulator.reset_call_counts()
+        with pytest.raises(InvalidInputError, match=r"appliance\.ovf does not match"):
+            vsphere.deploy_ovf(f"{url}/pkg/{ovf.name}", f"{name}c", cluster="DC0_C0")
+    assert "ImportVApp" not in vsphere_simulator.call_counts()
+    assert {name, f"{name}b"} <= vm_names(si)
+    assert f"{name}c" not in vm_names(si)
 
 
 @pytest.mark.parametrize(
@@ -253,6 +281,43 @@ def test_a_datastore_that_fills_during_the_upload_leaves_nothing_behind(
         )
     calls = vsphere_simulator.call_counts()
     assert calls.get("ImportVApp") == 1
+    assert calls.get("HttpNfcLeaseAbort") == 1
+    assert "HttpNfcLeaseComplete" not in calls
+    assert server_state(si) == before
+
+
+def test_a_package_with_a_manifest_that_matches_deploys(
+    vsphere: Any, si: Any, tmp_path: Path, name: str
+) -> None:
+    package = make_ova(tmp_path / "signed.ova", with_manifest=True)
+    vsphere.deploy_ovf(package, name, cluster="DC0_C0", networks=NETWORKS)
+    assert name in vm_names(si)
+
+
+def test_a_descriptor_the_manifest_does_not_match_is_refused_before_anything_is_sent(
+    vsphere: Any, si: Any, vsphere_simulator: Any, tmp_path: Path, name: str
+) -> None:
+    package = make_ova(tmp_path / "bad.ova", with_manifest=True, wrong_digest="appliance.ovf")
+    before = server_state(si)
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(InvalidInputError, match=r"appliance\.ovf does not match the package's"):
+        vsphere.deploy_ovf(package, name, cluster="DC0_C0", networks=NETWORKS)
+    assert not {"CreateImportSpec", "ImportVApp"} & vsphere_simulator.call_counts().keys()
+    assert server_state(si) == before
+
+
+def test_a_disk_the_manifest_does_not_match_is_refused_and_leaves_nothing_behind(
+    vsphere: Any, si: Any, vsphere_simulator: Any, tmp_path: Path, name: str
+) -> None:
+    # The disk can only be hashed as it is sent: the lease is aborted once it has been.
+    package = make_ova(
+        tmp_path / "bad.ova", with_manifest=True, wrong_digest="appliance-disk1.vmdk"
+    )
+    before = server_state(si)
+    vsphere_simulator.reset_call_counts()
+    with pytest.raises(InvalidInputError, match=r"appliance-disk1\.vmdk does not match .* damaged"):
+        vsphere.deploy_ovf(package, name, cluster="DC0_C0", networks=NETWORKS)
+    calls = vsphere_simulator.call_counts()
     assert calls.get("HttpNfcLeaseAbort") == 1
     assert "HttpNfcLeaseComplete" not in calls
     assert server_state(si) == before

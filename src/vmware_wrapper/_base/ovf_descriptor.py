@@ -23,6 +23,8 @@ OVF_NS = "http://schemas.dmtf.org/ovf/envelope/1"
 _OVF = f"{{{OVF_NS}}}"
 # "byte * 2^30", "byte * 1024", "byte": the units of a disk's ovf:capacity (DSP0004, the
 # programmatic units of CIM); without one, bytes.
+# A manifest line (DSP0243 5.1): "SHA256(appliance-disk1.vmdk)= 4f1c...".
+_MANIFEST_LINE = re.compile(r"^\s*(SHA1|SHA256|SHA512)\s*\((.+)\)\s*=\s*([0-9A-Fa-f]+)\s*$")
 _UNITS = re.compile(r"^\s*byte\s*(?:\*\s*(\d+)\s*(?:\^\s*(\d+))?)?\s*$", re.IGNORECASE)
 
 
@@ -169,3 +171,20 @@ def _capacity(disk: ET.Element) -> int:
     base, exponent = found.groups()
     factor = int(int(base or 1) ** int(exponent or 1))
     return value * factor
+
+
+def parse_manifest(text: str, label: str) -> dict[str, tuple[str, str]]:
+    """{file name: (hashlib algorithm, hex digest)} of an OVF manifest (.mf, DSP0243 5.1),
+    whose lines read "SHA256(file)= digest" (SHA1 and SHA512 too)."""
+    entries: dict[str, tuple[str, str]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        match = _MANIFEST_LINE.match(line)
+        if match is None:
+            raise InvalidInputError(
+                f"{label}: line {number} of the manifest is not 'SHA256(file)= digest': {line!r}"
+            )
+        algorithm, name, digest = match.groups()
+        entries[name] = (algorithm.lower(), digest.lower())
+    return entries

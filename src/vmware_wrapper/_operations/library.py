@@ -23,7 +23,7 @@ from typing import Any
 from .._base.models import LibraryInfo, LibraryItemInfo
 from .._base.ovf_descriptor import parse_descriptor
 from .._inventory.tree import KINDS
-from .._transport.ovf_files import TransferProgress, open_source
+from .._transport.ovf_files import Manifest, TransferProgress, open_source
 from ..errors import InvalidInputError, NotFoundError, VSphereError
 from .checks import check_name, check_text
 from .context import Ops
@@ -130,6 +130,7 @@ def import_into_library(
     context = f"import {str(source)!r} into library {library!r} as {item_name!r}"
     package = open_source(source, ops.session.http)
     descriptor_name, text = package.read_descriptor()
+    manifest = Manifest.of(package, descriptor_name, text)
     descriptor = parse_descriptor(text)
     hrefs = [f.href for f in descriptor.files]
     missing = package.missing(hrefs)
@@ -163,7 +164,9 @@ def import_into_library(
         with TransferProgress(total, on_progress) as progress:
             _send(ops, session, descriptor_name, len(data), _Bytes(data), progress, context)
             for href, size, stream in package.open(hrefs):
-                _send(ops, session, href, size, stream, progress, context)
+                checked = manifest.wrap(href, stream)
+                _send(ops, session, href, size, checked, progress, context)
+                manifest.check(href, checked)
         ops.vapi.call(
             "POST", f"{UPDATE_SESSION}/id:{session}?~action=complete",
             context=context, subject=label,

@@ -22,7 +22,7 @@ from .._base.names import escape_name
 from .._base.ovf_descriptor import check_networks, needed_bytes, parse_descriptor
 from .._base.vmomi import vim
 from .._transport.faults import describing, fault_name, translate
-from .._transport.ovf_files import LeaseProgress, download, open_source, upload, write_ova
+from .._transport.ovf_files import LeaseProgress, Manifest, download, open_source, upload, write_ova
 from ..errors import InvalidInputError, InvalidStateError, NotFoundError, VSphereError
 from .checks import (
     OFF,
@@ -72,8 +72,9 @@ def deploy_ovf(
     check_one_pool_given(cluster, resource_pool)
 
     package = open_source(source, ops.session.http)
-    text = package.descriptor()
+    descriptor_name, text = package.read_descriptor()
     descriptor = parse_descriptor(text)
+    manifest = Manifest.of(package, descriptor_name, text)
     check_networks(descriptor.networks, networks, description)
     unknown = sorted(set(properties) - set(descriptor.property_keys))
     if unknown:
@@ -140,16 +141,18 @@ def deploy_ovf(
         with LeaseProgress(lease, total, on_progress, description) as report:
             for href, size, stream in package.open(list(uploads)):
                 url, item = uploads[href]
+                checked = manifest.wrap(href, stream)
                 upload(
                     ops.session.http,
                     url.url,
                     _cookie(ops),
-                    stream,
+                    checked,
                     size,
                     disk=not item.create and bool(url.disk),
                     sent=report.add,
                     what=f"{description}: {href}",
                 )
+                manifest.check(href, checked)
                 report.tell_server()
         with describing(description):
             lease.HttpNfcLeaseComplete()

@@ -11,6 +11,7 @@ a chunk at a time: a disk of 100 GB never sits in memory.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
 import tarfile
@@ -19,15 +20,22 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
-from ..errors import ConnectError, InvalidInputError, VSphereError
+from .._base.ovf_descriptor import parse_manifest
+from ..errors import ConnectError, InvalidInputError, NotFoundError, VSphereError
 from .faults import describing
 from .http import HttpConnector
 
 CHUNK = 1 << 20  # bytes read and sent at a time
 PROGRESS_SECONDS = 5.0  # how often the server hears of a transfer's progress (and the lease lives)
 _URL_SCHEMES = ("http://", "https://")
+
+
+class Readable(Protocol):
+    """What is sent is read from: a file, a tar member, an HTTP response, a Hashing."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class OvfSource:
@@ -40,6 +48,11 @@ class OvfSource:
 
     def read_descriptor(self) -> tuple[str, str]:
         """(the descriptor's file name, its text)."""
+        raise NotImplementedError
+
+    def read_manifest(self, descriptor_name: str) -> str | None:
+        """The text of the package's manifest (the descriptor's name with ".mf"), or None
+        when it has none."""
         raise NotImplementedError
 
     def missing(self, hrefs: list[str]) -> list[str]:
@@ -80,6 +93,10 @@ class _LocalOvf(OvfSource):
             raise InvalidInputError(f"{self.label}: file {href!r} is outside the package")
         return self.path.parent / relative
 
+    def read_manifest(self, descriptor_name: str) -> str | None:
+        path = self.path.parent / manifest_name(descriptor_name)
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
     def missing(self, hrefs: list[str]) -> list[str]:
         return [h for h in hrefs if not self._file(h).is_file()]
 
@@ -107,6 +124,10 @@ class _LocalOva(OvfSource):
         with self._tar() as tar:
             return _descriptor_of(tar, self.label)
 
+    def read_manifest(self, descriptor_name: str) -> str | None:
+        with self._tar() as tar:
+            return _manifest_of(tar, descriptor_name)
+
     def missing(self, hrefs: list[str]) -> list[str]:
         with self._tar() as tar:
             names = set(tar.getnames())
@@ -124,6 +145,26 @@ def _descriptor_of(tar: tarfile.TarFile, label: str) -> tuple[str, str]:
             assert stream is not None
             return member.name, stream.read().decode("utf-8")
     raise InvalidInputError(f"{label}: no .ovf descriptor in the OVA")
+
+
+def manifest_name(descriptor_name: str) -> str:
+    """The manifest's name: the descriptor's, with ".mf" for ".ovf" (DSP0243 5.1)."""
+    return str(PurePosixPath(descriptor_name).with_suffix(".mf"))
+
+
+def _manifest_of(tar: tarfile.TarFile, descriptor_name: str) -> str | None:
+    """The manifest of an OVA. It follows the descriptor, before any certificate and the
+    other files (DSP0243 5.3), so a tar read as a stream stops at the first other member
+    and never reads the disks."""
+    wanted = manifest_name(descriptor_name)
+    for member in tar:
+        if member.isfile() and member.name == wanted:
+            stream = tar.extractfile(member)
+            assert stream is not None
+            return stream.read().decode("utf-8")
+        if not member.name.lower().endswith((".ovf", ".mf", ".cert")):
+            return None
+    return None
 
 
 def _members(tar: tarfile.TarFile, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
@@ -146,6 +187,14 @@ class _UrlOvf(OvfSource):
         with get(self.connector, self.url, self.label) as (response, _):
             return name, bytes(response.read()).decode("utf-8")
 
+    def read_manifest(self, descriptor_name: str) -> str | None:
+        url = urllib.parse.urljoin(self.url, manifest_name(descriptor_name))
+        try:
+            with get(self.connector, url, self.label) as (response, _):
+                return bytes(response.read()).decode("utf-8")
+        except NotFoundError:
+            return None
+
     def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
         for href in hrefs:
             with get(self.connector, urllib.parse.urljoin(self.url, href), self.label) as (
@@ -162,6 +211,13 @@ class _UrlOva(_UrlOvf):
             tarfile.open(fileobj=response, mode="r|") as tar,
         ):
             return _descriptor_of(tar, self.label)
+
+    def read_manifest(self, descriptor_name: str) -> str | None:
+        with (
+            get(self.connector, self.url, self.label) as (response, _),
+            tarfile.open(fileobj=response, mode="r|") as tar,
+        ):
+            return _manifest_of(tar, descriptor_name)
 
     def open(self, hrefs: list[str]) -> Iterator[tuple[str, int, IO[bytes]]]:
         with (
@@ -190,19 +246,73 @@ class get:
             raise ConnectError(f"{self.what}: GET {self.url}: {e}") from e
         if response.status != 200:
             self._stack.close()
-            raise VSphereError(
-                f"{self.what}: GET {self.url}: HTTP {response.status} {response.reason}"
-            )
+            error = NotFoundError if response.status == 404 else VSphereError
+            raise error(f"{self.what}: GET {self.url}: HTTP {response.status} {response.reason}")
         return response, int(response.getheader("Content-Length") or 0)
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
 
+class Manifest:
+    """What a package's manifest (.mf) says its files hash to, checked as they are sent: a
+    package damaged on its way (a truncated download, a changed file) is refused, as
+    ovftool refuses it. The descriptor is checked at once, before anything is sent.
+
+        manifest = Manifest.of(package, descriptor_name, text)   # InvalidInputError if off
+        stream = manifest.wrap(href, stream); ...send...; manifest.check(href, stream)
+    """
+
+    def __init__(self, entries: dict[str, tuple[str, str]], label: str) -> None:
+        self.entries, self.label = entries, label
+
+    @classmethod
+    def of(cls, package: OvfSource, descriptor_name: str, descriptor_text: str) -> Manifest:
+        text = package.read_manifest(descriptor_name)
+        manifest = cls(parse_manifest(text, package.label) if text else {}, package.label)
+        entry = manifest.entries.get(descriptor_name)
+        if entry is not None:
+            digest = hashlib.new(entry[0], descriptor_text.encode("utf-8")).hexdigest()
+            manifest._compare(descriptor_name, entry, digest)
+        return manifest
+
+    def wrap(self, href: str, stream: Readable) -> Readable:
+        entry = self.entries.get(href)
+        return stream if entry is None else Hashing(stream, entry[0])
+
+    def check(self, href: str, stream: Readable) -> None:
+        entry = self.entries.get(href)
+        if entry is not None and isinstance(stream, Hashing):
+            self._compare(href, entry, stream.hexdigest())
+
+    def _compare(self, href: str, entry: tuple[str, str], digest: str) -> None:
+        if digest != entry[1]:
+            raise InvalidInputError(
+                f"{self.label}: {href} does not match the package's manifest "
+                f"({entry[0].upper()} {digest}, the manifest says {entry[1]}): the package is "
+                "damaged or was changed"
+            )
+
+
+class Hashing:
+    """A stream that hashes what is read from it, for a manifest's check once it is sent."""
+
+    def __init__(self, stream: Readable, algorithm: str) -> None:
+        self.stream, self.hash = stream, hashlib.new(algorithm)
+
+    def read(self, size: int = CHUNK, /) -> bytes:
+        data = self.stream.read(size)
+        self.hash.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        return self.hash.hexdigest()
+
+
 class Counting:
     """A stream that tells how many bytes were read from it, as they are."""
 
-    def __init__(self, stream: IO[bytes], size: int, sent: Callable[[int], None]) -> None:
+    def __init__(self, stream: Readable, size: int, sent: Callable[[int], None]) -> None:
         self.stream, self.left, self.sent = stream, size, sent
 
     def read(self, n: int = CHUNK) -> bytes:
@@ -217,7 +327,7 @@ def upload(
     connector: HttpConnector,
     url: str,
     cookie: str,
-    stream: IO[bytes],
+    stream: Readable,
     size: int,
     *,
     disk: bool,

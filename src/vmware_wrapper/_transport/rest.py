@@ -21,11 +21,11 @@ import json
 import threading
 from collections.abc import Callable
 from contextlib import closing
-from typing import IO, Any
+from typing import Any
 
 from ..errors import AuthenticationError, ConnectError, VSphereError
 from .faults import translate_rest
-from .ovf_files import Counting
+from .ovf_files import Counting, Readable
 from .session import Session
 
 _BASE = "/rest/com/vmware/cis"
@@ -115,7 +115,7 @@ class RestClient:
             return self._token
 
     def upload(
-        self, url: str, stream: IO[bytes], size: int, *, sent: Callable[[int], None], what: str
+        self, url: str, stream: Readable, size: int, *, sent: Callable[[int], None], what: str
     ) -> None:
         """PUT ``size`` bytes of ``stream`` to an upload URL the server handed out (a content
         library's update session), streamed, with this session's token."""
