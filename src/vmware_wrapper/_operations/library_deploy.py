@@ -67,13 +67,11 @@ def deploy_from_library(
         library=library,
         item=found,
         name=name,
-        placement={
-            "folder": folder,
-            "host": host,
-            "cluster": cluster,
-            "resource_pool": resource_pool,
-            "datastore": datastore,
-        },
+        folder=folder,
+        host=host,
+        cluster=cluster,
+        resource_pool=resource_pool,
+        datastore=datastore,
         networks=networks,
         context=context,
     )
@@ -88,7 +86,11 @@ def _deploy(
     library: dict[str, Any],
     item: dict[str, Any],
     name: str,
-    placement: dict[str, Any],
+    folder: Any,
+    host: Any,
+    cluster: Any,
+    resource_pool: Any,
+    datastore: Any,
     networks: dict[str, Any],
     context: str,
     how_to_map: str = "with networks={...}",
@@ -100,7 +102,16 @@ def _deploy(
             f"{context}: {label} is of type {item.get('type')!r}; only OVF items deploy here"
         )
     with describing(context):
-        place = place_new_vm(ops, name=name, description=context, **placement)
+        place = place_new_vm(
+            ops,
+            name=name,
+            folder=folder,
+            host=host,
+            cluster=cluster,
+            resource_pool=resource_pool,
+            datastore=datastore,
+            description=context,
+        )
     target: dict[str, str] = {
         "resource_pool_id": place.pool._moId,
         "folder_id": place.folder._moId,
@@ -234,13 +245,11 @@ def clone_library_item(
         library=library,
         item=item,
         name=name,
-        placement={
-            "folder": folder,
-            "host": host,
-            "cluster": cluster,
-            "resource_pool": resource_pool,
-            "datastore": datastore,
-        },
+        folder=folder,
+        host=host,
+        cluster=cluster,
+        resource_pool=resource_pool,
+        datastore=datastore,
         networks={},
         context=context,
         how_to_map=_MAP_IN_DEPLOY,
