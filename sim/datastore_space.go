@@ -105,7 +105,7 @@ func serveUpload(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 }
 
 // importLeases: the datastore each import lease's VM is made on (the datastore of the
-// spec's vmPathName), by lease id, recorded as ImportVApp answers (see noteImportLease). The
+// spec's vmPathName) and the VM's name, by lease id, recorded as ImportVApp answers (see noteImportLease). The
 // simulator keeps its leases in the caller's session, out of the registry's reach.
 var importLeases sync.Map
 
@@ -121,17 +121,23 @@ func noteImportLease(body []byte, rec *httptest.ResponseRecorder) {
 	}
 	var p object.DatastorePath
 	if lease := returnedValue(rec.Body.Bytes()); lease != "" && p.FromString(spec.ConfigSpec.Files.VmPathName) {
-		importLeases.Store(lease, p.Datastore)
+		importLeases.Store(lease, importLease{datastore: p.Datastore, vm: spec.ConfigSpec.Name})
 	}
+}
+
+// importLease: where an import lease's VM is made, and its name.
+type importLease struct {
+	datastore string
+	vm        string
 }
 
 // leaseDatastore is the datastore of the VM an import lease makes, if known.
 func leaseDatastore(id string) *simulator.Datastore {
-	name, ok := importLeases.Load(id)
+	lease, ok := importLeases.Load(id)
 	if !ok {
 		return nil
 	}
-	return datastoreNamed(name.(string))
+	return datastoreNamed(lease.(importLease).datastore)
 }
 
 // fullDatastoreStatus turns the simulator's 500 for an upload stopped by a full datastore

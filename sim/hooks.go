@@ -28,6 +28,9 @@ var hooked = map[string]bool{
 	"CreateVApp":             true,
 	"AddHost_Task":           true,
 	"AddStandaloneHost_Task": true,
+	// Maintenance mode as vCenter has it (see maintenance.go).
+	"EnterMaintenanceMode_Task": true,
+	"ExitMaintenanceMode_Task":  true,
 }
 
 // before checks a hooked method before the simulator sees it, for what the extensions'
@@ -35,7 +38,14 @@ var hooked = map[string]bool{
 func (e *extensions) before(method string, body []byte) types.BaseMethodFault {
 	switch method {
 	case "Destroy_Task":
+		if fault := dvPortgroupInUse(body); fault != nil { // see networks.go
+			return fault
+		}
 		return e.destroyContents(body)
+	case "ReconfigureComputeResource_Task":
+		return clusterRulesFault(body) // see drs_rules.go
+	case "EnterMaintenanceMode_Task": // see maintenance.go
+		return e.maintenanceFault(body)
 	case "CloneVM_Task":
 		if fault := linkedCloneFault(body); fault != nil {
 			return fault
@@ -67,9 +77,18 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 	if rec.Code != 200 {
 		return
 	}
+	afterPoolOrRuleChange(method, this, body, rec) // see drs_rules.go, resource_pool_config.go
 	switch method {
+	case "EnterMaintenanceMode_Task", "ExitMaintenanceMode_Task": // see maintenance.go
+		announceMaintenance(this, rec)
+	case "Destroy_Task":
+		forgetPortgroup(this, rec) // see networks.go
 	case "ImportVApp":
 		noteImportLease(body, rec)
+	case "HttpNfcLeaseComplete":
+		labelImported(this) // see device_labels.go
+	case "DeleteDatastoreFile_Task", "MoveDatastoreFile_Task", "CopyDatastoreFile_Task":
+		fileTaskEntity(body, rec) // see datastore_files.go
 	case "MarkAsTemplate", "MarkAsVirtualMachine":
 		// The stock simulator changes the VM's fields without telling property collectors,
 		// so WaitForUpdatesEx never reports a VM becoming a template or a VM again.
@@ -95,6 +114,11 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 		e.linkClone(body, rec)             // see linked_clone.go
 		e.failCustomization(body, rec)     // see customization_failure.go
 		reportCustomizedNetwork(body, rec) // see customization_network.go
+		if task, ok := finishedTask(rec); ok {
+			if clone, ok := task.Info.Result.(types.ManagedObjectReference); ok {
+				labelDevices(clone) // see device_labels.go
+			}
+		}
 	case "RelocateVM_Task":
 		if _, ok := finishedTask(rec); ok {
 			fixBackReferences(this)
@@ -107,10 +131,11 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 				nameAsVCenter(this, req.Spec.Name)
 			}
 		}
-		// A new NIC gets a MAC address of its own.
+		// A new NIC gets a MAC address of its own, a new device vCenter's label.
 		if req, ok := decodeRequest(body).(*types.ReconfigVM_Task); ok && len(req.Spec.DeviceChange) > 0 {
 			if _, ok := finishedTask(rec); ok {
 				giveIdentity(this, identityRequest{uuid: true, instanceUUID: true, macs: specMACs(req.Spec.DeviceChange)})
+				labelDevices(this) // see device_labels.go
 			}
 		}
 	case "CreateVM_Task":
@@ -125,6 +150,7 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 				instanceUUID: req.Config.InstanceUuid != "",
 				macs:         specMACs(req.Config.DeviceChange),
 			})
+			labelDevices(vm) // see device_labels.go
 		}
 	case "Rename_Task":
 		// A VM's config.name is its name too; the simulator's rename leaves it behind.

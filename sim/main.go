@@ -264,6 +264,7 @@ func run(o *options) error {
 	defer model.Remove()
 	reg = model.Map()
 	giveIdentities(o.load == "") // uuids and MAC addresses as vCenter gives them (identity.go)
+	labelAllDevices()            // device labels as vCenter gives them (device_labels.go)
 	if o.sessionIdleTimeout > 0 {
 		setSessionTimeout(o.sessionIdleTimeout)
 	}
@@ -321,6 +322,7 @@ func run(o *options) error {
 	installVMDefaults()
 	installVsanSystems()
 	installUplinkFlags()
+	installHostNetworkSystems() // see networks.go
 	reg.Handler = beforeDispatch
 
 	server := model.Service.NewServer()

@@ -658,6 +658,119 @@ def _tags(vs: VSphere, sim: Simulator, category: str) -> None:
     tags.delete_category(category)
 
 
+# Day two: devices, hosts, datastore files, resource pools, DRS rules, networks.
+
+ISO = f"{PREFIX}tools.iso"
+
+
+def _with_iso(lab: Lab) -> tuple[str, str]:
+    """A VM, and an ISO on LocalDS_0 (written into the simulator's datastore directory)."""
+    ds = next(d for d in lab.source.datastore if d.name == "LocalDS_0")
+    (Path(ds.info.url) / ISO).write_bytes(b"iso")
+    return lab.subject("off"), f"[LocalDS_0] {ISO}"
+
+
+@_case("devices + insert_iso + eject_iso", _with_iso)
+def _cdrom(vs: VSphere, sim: Simulator, given: tuple[str, str]) -> None:
+    vs.devices(given[0])
+    vs.insert_iso(given[0], given[1], timeout=TIMEOUT)
+    vs.eject_iso(given[0], timeout=TIMEOUT)
+
+
+def _device_of(lab: Lab, kind: type) -> tuple[str, Any]:
+    """A new VM, and how to name its first device of the kind: a disk's unit number, a NIC's
+    MAC address."""
+    name = lab.subject("off")
+    vm = find_vm(lab.si, name)
+    device = next(d for d in vm.config.hardware.device if isinstance(d, kind))
+    return name, getattr(device, "macAddress", None) or device.unitNumber
+
+
+@_case("remove_disk", lambda lab: _device_of(lab, vim.vm.device.VirtualDisk))
+def _remove_disk(vs: VSphere, sim: Simulator, given: tuple[str, Any]) -> None:
+    vs.remove_disk(given[0], given[1], delete_files=True, timeout=TIMEOUT)
+
+
+@_case("remove_nic", lambda lab: _device_of(lab, vim.vm.device.VirtualEthernetCard))
+def _remove_nic(vs: VSphere, sim: Simulator, given: tuple[str, Any]) -> None:
+    vs.remove_nic(given[0], given[1], timeout=TIMEOUT)
+
+
+@_case("list_hosts + host_info")
+def _hosts(vs: VSphere, sim: Simulator, _: str) -> None:
+    vs.list_hosts("DC0_C0_*")
+    vs.host_info("DC0_C0_H1")
+
+
+def _host_out_of_maintenance(lab: Lab) -> str:
+    """DC0_C0_H2, not in maintenance mode, running a VM that entering it moves."""
+    host = properties_of_all(lab.si, vim.HostSystem, ["name"])["DC0_C0_H2"][0]
+    if host.runtime.inMaintenanceMode:
+        wait_task(host.ExitMaintenanceMode(0))
+    name = lab.subject("off")
+    vm = find_vm(lab.si, name)
+    pool = host.parent.resourcePool
+    wait_task(vm.Relocate(vim.vm.RelocateSpec(host=host, pool=pool)))
+    wait_task(vm.PowerOn())
+    return host.name
+
+
+@_case("enter_maintenance + exit_maintenance", _host_out_of_maintenance)
+def _maintenance(vs: VSphere, sim: Simulator, host: str) -> None:
+    vs.enter_maintenance(host, timeout=TIMEOUT)
+    vs.exit_maintenance(host, timeout=TIMEOUT)
+
+
+def _local_file(lab: Lab) -> tuple[str, Path]:
+    scratch = _ovf_scratch()
+    local = scratch / lab.unique("file-")
+    local.write_bytes(b"some bytes\n" * 1000)
+    return lab.unique("dir-"), local
+
+
+@_case("datastore files", _local_file)
+def _datastore_files(vs: VSphere, sim: Simulator, given: tuple[str, Path]) -> None:
+    folder, local = given
+    vs.make_directory(f"[LocalDS_0] {folder}/sub")
+    vs.upload_file(local, f"[LocalDS_0] {folder}/sub/{local.name}")
+    vs.datastore_files("LocalDS_0", f"{folder}/sub")
+    vs.download_file(f"[LocalDS_0] {folder}/sub/{local.name}", local.with_suffix(".copy"))
+    vs.delete_file(f"[LocalDS_0] {folder}")
+
+
+def _pool_path(lab: Lab) -> str:
+    return f"/DC0/host/DC0_C0/Resources/{lab.unique('pool-')}"
+
+
+@_case("resource pools", _pool_path)
+def _resource_pools(vs: VSphere, sim: Simulator, path: str) -> None:
+    vs.create_resource_pool(f"{path}/child", cpu_shares="high", memory_reservation_mb=64)
+    vs.update_resource_pool(f"{path}/child", cpu_limit_mhz=4000, expandable=False)
+    vs.destroy_resource_pool(f"{path}/child")
+    vs.destroy_resource_pool(path)
+
+
+def _two_cluster_vms(lab: Lab) -> tuple[str, list[str]]:
+    lab.sweep()
+    return lab.unique("rule-"), ["DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1"]
+
+
+@_case("DRS rules", _two_cluster_vms)
+def _drs_rules(vs: VSphere, sim: Simulator, given: tuple[str, list[str]]) -> None:
+    vs.create_drs_rule("DC0_C0", given[0], given[1])
+    vs.list_drs_rules("DC0_C0")
+    vs.delete_drs_rule("DC0_C0", given[0])
+
+
+@_case("networks and port groups", lambda lab: lab.unique("pg-"))
+def _networks(vs: VSphere, sim: Simulator, name: str) -> None:
+    vs.list_networks()
+    vs.create_portgroup("DC0_H0", name, vlan=10)
+    vs.remove_portgroup("DC0_H0", name)
+    vs.create_dvportgroup("DVS0", name, vlan=20, ports=4)
+    vs.destroy_dvportgroup(name)
+
+
 # Tasks and many at once.
 
 

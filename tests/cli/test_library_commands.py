@@ -166,6 +166,7 @@ def test_a_library_item_as_the_source_of_vm_clone(
     )  # fmt: skip
     assert result.code == 0, result.err
     assert result.out.strip() == "/DC0/vm/cli-lib-clone"
+    assert "cloned cli-lib/one as /DC0/vm/cli-lib-clone: powered on" in result.err
     vm = find_vm(cli_si, "cli-lib-clone")
     assert (vm.config.hardware.numCPU, vm.runtime.powerState) == (2, "poweredOn")
     result = vmw("vm", "clone", "cli-lib/one", "cli-lib-linked", "--linked")

@@ -42,6 +42,8 @@ def test_clone_linked_to_a_named_snapshot(vmw, cli_si, make_vm):
     wait_task(source.CreateSnapshot("later", "", False, False))
     result = vmw("vm", "clone", source.name, "cli-linked", "--linked", "--snapshot", "base")
     assert result.code == 0, result.err
+    said = f"cloned {source.name} as /DC0/vm/cli-linked: linked to snapshot base, powered off"
+    assert said in result.err
     (clone,) = [vm for vm in all_objects(cli_si, vim.VirtualMachine) if vm.name == "cli-linked"]
     try:
         disks = [

@@ -297,7 +297,12 @@ def test_bad_clone_requests_are_refused_before_anything_is_sent(
 
 
 def test_a_host_in_maintenance_mode_is_refused(vsphere, si, vsphere_simulator):
-    host = next(h for h in all_objects(si, vim.HostSystem) if h.name == "DC0_C0_H2")
+    hosts = {h.name: h for h in all_objects(si, vim.HostSystem)}
+    host = hosts["DC0_C0_H2"]
+    # A host enters maintenance mode once its powered-on VMs are elsewhere.
+    for vm in host.vm:
+        if vm.runtime.powerState == "poweredOn":
+            wait_task(vm.Relocate(vim.vm.RelocateSpec(host=hosts["DC0_C0_H1"])))
     wait_task(host.EnterMaintenanceMode(0))
     try:
         vsphere_simulator.reset_call_counts()

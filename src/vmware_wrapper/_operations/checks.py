@@ -224,12 +224,15 @@ def _usable_networks(ops: Ops, compute: Any, description: str) -> dict[str, Any]
     """The networks a VM on this compute resource can join (not a switch's uplinks)."""
     found = {}
     for network in ops.read(compute, ["network"], description)["network"] or []:
-        if (
-            isinstance(network, vim.dvs.DistributedVirtualPortgroup)
-            and ops.read(network, ["config.uplink"], description)["config.uplink"]
-        ):
-            continue
-        found[ops.resolver.entry(KINDS["network"], network).display_name] = network
+        try:
+            if (
+                isinstance(network, vim.dvs.DistributedVirtualPortgroup)
+                and ops.read(network, ["config.uplink"], description)["config.uplink"]
+            ):
+                continue
+            found[ops.resolver.entry(KINDS["network"], network).display_name] = network
+        except NotFoundError:
+            continue  # destroyed since the list was read: no choice any more
     return found
 
 

@@ -12,6 +12,7 @@ from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj, plural, report
 from ._options import placement_options
 from .completion import (
+    complete_datastore,
     complete_host,
     complete_network,
     complete_pool,
@@ -264,6 +265,16 @@ def vm_clone(
             wait_for_customization=wait_for_customization,
         )
     info = cx.vs.vm_info(clone)
+    done = []
+    if linked:
+        done.append("linked to " + (f"snapshot {snapshot}" if snapshot else "the current snapshot"))
+    if customization is not None:
+        done.append(f"customized as {customization.hostname}")
+    if template:
+        done.append("a template")
+    else:
+        done.append("powered on" if info.power_state == "poweredOn" else "powered off")
+    cx.err.print(f"cloned {source} as {info.path}: {', '.join(done)}", markup=False)
     if cx.as_json:
         cx.emit(info)
     else:
@@ -542,6 +553,37 @@ def vm_move(ctx: click.Context, args: tuple[str, ...]) -> None:
         cx.emit(cx.vs.vm_infos(chosen))
     else:
         cx.err.print(f"moved {plural(len(chosen), 'VM')} into {args[-1]}", markup=False)
+
+
+@vm.command(
+    "migrate",
+    epilog=examples(
+        "vmw vm migrate web-07 --host esx-02",
+        "vmw vm migrate web-07 --datastore fast-ds --pool /DC0/host/C1/Resources/web",
+    ),
+)
+@click.argument("vm_name", metavar="VM", shell_complete=complete_vm)
+@click.option("--host", help="host to run it on", shell_complete=complete_host)
+@click.option("--datastore", help="datastore for its files", shell_complete=complete_datastore)
+@click.option("--pool", help="resource pool for it", shell_complete=complete_pool)
+@click.pass_context
+def vm_migrate(
+    ctx: click.Context, vm_name: str, host: str | None, datastore: str | None, pool: str | None
+) -> None:
+    """Move a VM to another host, datastore or resource pool (powered on or off), within
+    its datacenter. Checked first: the host is usable, the datastore has room."""
+    cx: Context = obj(ctx)
+    if host is None and datastore is None and pool is None:
+        raise click.UsageError("migrate to what: give --host, --datastore or --pool")
+    vm = cx.vs.get_vm(vm_name)
+    targets = [
+        f"{what} {value}"
+        for what, value in (("host", host), ("datastore", datastore), ("pool", pool))
+        if value is not None
+    ]
+    with cx.working(f"migrate {vm_name}"):
+        cx.vs.relocate_vm(vm_name, host=host, datastore=datastore, resource_pool=pool)
+    _said(cx, vm, f"moved {vm_name} to {', '.join(targets)}")
 
 
 @vm.command(
