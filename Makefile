@@ -49,8 +49,10 @@ lint: setup
 	@test -z "$$(gofmt -l sim)" || { echo "gofmt: these need formatting:"; gofmt -l sim; exit 1; }
 	cd sim && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test ./...
 
+# Two workers, a test file each at a time (module fixtures stay whole): the tests mostly
+# wait on simulators and vmw processes, so this halves the suite's time on two cores.
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The property-based tests of what users type (tests/test_user_input.py), longer: 1000
 # examples per property on a new random seed each run, instead of CI's few fixed ones. A

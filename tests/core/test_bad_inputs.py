@@ -54,8 +54,13 @@ CASES = [
 ]
 
 
+def _shown(args: tuple[object, ...]) -> str:
+    """A case's arguments in its test id: the same in every process (a function by name)."""
+    return repr(tuple(getattr(a, "__name__", a) if callable(a) else a for a in args))
+
+
 @pytest.mark.parametrize(
-    ("method", "args", "error", "named"), CASES, ids=[f"{c[0]}-{c[1]!r}" for c in CASES]
+    ("method", "args", "error", "named"), CASES, ids=[f"{c[0]}-{_shown(c[1])}" for c in CASES]
 )
 def test_bad_input_is_refused_and_named(vsphere, vsphere_simulator, si, method, args, error, named):
     args = tuple(a(vsphere) if callable(a) and a is not int else a for a in args)
