@@ -27,6 +27,7 @@ LAYERS = {
     "_operations": 4,
     "_facade": 5,
     "_vsphere": 5,
+    "_fleet": 5,
     "__init__": 5,
     "cli": 6,
 }

@@ -55,6 +55,7 @@ ADDITIONS = {
     "DatastoreFile",
     "NetworkInfo",
     "DrsRuleInfo",
+    "Fleet",
     "BulkProgress",
     "ProgressCallback",
     # what parameters accept (see vmware_wrapper/_base/types.py)

@@ -60,6 +60,7 @@ from ._base.types import (
     VMRef,
 )
 from ._facade.library import ContentLibraries
+from ._fleet import Fleet
 from ._operations.bulk import BulkProgress, BulkResult
 from ._operations.events import EventInfo
 from ._operations.guest import Guest, GuestProcess, GuestResult
@@ -101,6 +102,7 @@ __all__ = [
     "DrsRuleInfo",
     "EntityRef",
     "EventInfo",
+    "Fleet",
     "FolderRef",
     "Guest",
     "GuestAuthenticationError",

@@ -221,6 +221,14 @@ class VSphere(
     ) -> None:
         self.close()
 
+    @property
+    def vcenter(self) -> str:
+        """This connection's server as a fleet names it.
+
+            vs.vcenter   # "vc1.example.com"; with ":port" when not the protocol's own port
+        """
+        return self._session.settings.vcenter
+
     def __repr__(self) -> str:
         s = self._session.settings
         return f"<VSphere {s.address} user:{s.username}>"

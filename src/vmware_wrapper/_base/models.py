@@ -27,6 +27,7 @@ class VMInfo:
     host: str | None  # the host's name
     tools_running_status: str | None  # e.g. "guestToolsRunning"
     annotation: str  # the VM's notes
+    vcenter: str | None = None  # the vCenter it is on, as a fleet names it (host[:port])
 
 
 @dataclass(frozen=True)

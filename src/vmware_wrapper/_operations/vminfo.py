@@ -52,10 +52,11 @@ def read_vm_infos(
         )
         if obj.moid in wanted
     }
-    return [_vm_info(found[e.moid], inventory) for e in entries if e.moid in found]
+    vcenter = session.settings.vcenter
+    return [_vm_info(found[e.moid], inventory, vcenter) for e in entries if e.moid in found]
 
 
-def _vm_info(obj: ObjectContent, inventory: Inventory) -> VMInfo:
+def _vm_info(obj: ObjectContent, inventory: Inventory, vcenter: str) -> VMInfo:
     p = obj.props
     host_ref = p.get("runtime.host")
     host = inventory.get(host_ref.value) if isinstance(host_ref, Ref) else None
@@ -76,4 +77,5 @@ def _vm_info(obj: ObjectContent, inventory: Inventory) -> VMInfo:
         host=host.display_name if host is not None else None,
         tools_running_status=p.get("guest.toolsRunningStatus") or None,
         annotation=p.get("config.annotation") or "",
+        vcenter=vcenter,
     )

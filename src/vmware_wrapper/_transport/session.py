@@ -60,6 +60,12 @@ class ConnectionSettings:
     def address(self) -> str:
         return f"{self.protocol}://{self.host}:{self.port}"
 
+    @property
+    def vcenter(self) -> str:
+        """The server as people name it: the host, with ":port" unless the protocol's own."""
+        default = 443 if self.protocol == "https" else 80
+        return self.host if self.port == default else f"{self.host}:{self.port}"
+
 
 class Session:
     """One logged-in session with a vCenter or ESXi host, kept alive across expiries."""
