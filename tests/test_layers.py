@@ -28,6 +28,7 @@ LAYERS = {
     "_facade": 5,
     "_vsphere": 5,
     "_fleet": 5,
+    "_fleet_bulk": 5,
     "__init__": 5,
     "cli": 6,
 }

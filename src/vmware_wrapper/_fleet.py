@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
 from ._base.models import VMInfo
+from ._base.types import Selection
+from ._operations.bulk import BulkProgress, BulkResult
 from ._transport.env import settings_from_env
 from ._vsphere import VSphere
 from .errors import AmbiguousNameError, ConnectError, InvalidInputError, NotFoundError, VSphereError
@@ -52,7 +54,7 @@ _KIND_OF_PARAMETER = {
 _PLACEMENT = (("host", "host"), ("cluster", "cluster"), ("resource_pool", "resource_pool"),
               ("folder", "folder"), ("datastore", "datastore"))  # fmt: skip
 _LISTINGS = {"list_vms", "list_hosts", "list_networks", "find", "find_items"}
-_NOT_ROUTED = {"close", "from_env", "settings_from_env", "bulk"}
+_NOT_ROUTED = {"close", "from_env", "settings_from_env"}
 
 
 class Fleet:
@@ -184,6 +186,19 @@ class Fleet:
                 found[name] = e
         return found
 
+    def each_of(self, names: Sequence[str], call: Callable[[str, VSphere], Any]) -> dict[str, Any]:
+        """``call(name, vs)`` on these vCenters at once: its result, or any exception it
+        raised, by name (a vCenter that fails does not stop the others)."""
+        with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
+            futures = {n: pool.submit(call, n, self._members[n]) for n in names}
+        found: dict[str, Any] = {}
+        for name, future in futures.items():
+            try:
+                found[name] = future.result()
+            except Exception as e:
+                found[name] = e
+        return found
+
     def load(self) -> None:
         """Load every vCenter's inventory index at once (otherwise each loads on first use)."""
         for outcome in self.each(lambda vs: vs.find("datacenter", "*")).values():
@@ -242,6 +257,43 @@ class Fleet:
         if not hits:
             raise NotFoundError(f"no {kind} {ref!r} in any of {', '.join(self._members)}")
         return next(iter(hits)), ref
+
+    def locate_many(self, refs: Sequence[Any], kind: str = "vm") -> list[tuple[str, Any]]:
+        """``locate`` for each of ``refs``, in order (bare names looked up a few at a time)."""
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(lambda ref: self.locate(ref, kind), refs))
+
+    def bulk(
+        self,
+        operation: str,
+        selection: Selection,
+        *,
+        concurrency: int = 20,
+        per_vcenter: int = 10,
+        timeout: float | None = None,
+        on_progress: BulkProgress | None = None,
+        executor: Executor | None = None,
+        **kwargs: Any,
+    ) -> list[BulkResult]:
+        """An operation on many targets across the fleet, each vCenter's share at once.
+
+            results = fleet.bulk("power_on", ["vc1:web-01", "db-07"], per_vcenter=10)
+
+        ``selection``: a list of names (qualified or bare: a bare name is looked up in every
+        vCenter and must be in one), a glob over every vCenter's VMs ("web-*") or one's
+        ("vc2:web-*"). Each vCenter runs its share with its own bulk machinery, at most
+        ``per_vcenter`` at a time and all together at most ``concurrency``; a vCenter that
+        fails as a whole fails its own targets (each recorded) while the others go on.
+        ``executor`` (a process pool, a distributed engine's executor) runs each share as
+        a job of its own (see ``_fleet_bulk``). Returns a BulkResult per target, its target
+        qualified with its vCenter, in the order given (a glob: vCenter by vCenter).
+        """
+        from . import _fleet_bulk
+
+        return _fleet_bulk.run(
+            self, operation, selection, concurrency=concurrency, per_vcenter=per_vcenter,
+            timeout=timeout, on_progress=on_progress, executor=executor, kwargs=kwargs,
+        )  # fmt: skip
 
     # -- every VSphere operation ---------------------------------------------------------
 
