@@ -113,7 +113,8 @@ class Fleet:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Fleet:
-        """The vCenters of ``VMWARE_HOST`` ("vc1,vc2,vc3"), each with the same user and
+        """The vCenters of ``VMWARE_HOST`` ("vc1,vc2,vc3"; "host:port" for another port than
+        ``VMWARE_PORT``), each with the same user and
         password (``VMWARE_USER``, ``VMWARE_PASSWORD`` or its file), unless ``VMWARE_USERS`` /
         ``VMWARE_PASSWORDS`` list one per host, in order, comma-separated; the other settings
         as ``VSphere.from_env`` reads them.
@@ -127,8 +128,16 @@ class Fleet:
         users = _per_host(env, "VMWARE_USERS", hosts)
         passwords = _per_host(env, "VMWARE_PASSWORDS", hosts)
         settings = []
-        for i, host in enumerate(hosts):
+        for i, entry in enumerate(hosts):
+            host, port = _host_and_port(entry)
             one = {**env, "VMWARE_HOST": host}
+            if port is not None:
+                one["VMWARE_PORT"] = port
+            if env.get("GOVC_URL"):
+                # govc's variable names one server; its scheme (http or https) holds for all.
+                scheme = env["GOVC_URL"].split("://")[0] if "://" in env["GOVC_URL"] else "https"
+                where = f"[{host}]" if ":" in host else host
+                one["GOVC_URL"] = f"{scheme}://{where}" + (f":{port}" if port else "") + "/sdk"
             if users is not None:
                 one["VMWARE_USER"] = users[i]
             if passwords is not None:
@@ -391,6 +400,18 @@ def _parameters(method: Callable[..., Any]) -> list[str]:
     import inspect
 
     return list(inspect.signature(method).parameters)[1:]
+
+
+def _host_and_port(entry: str) -> tuple[str, str | None]:
+    """("vc1", "8443") of "vc1:8443"; ("vc1", None) of "vc1" (an IPv6 address keeps its
+    colons unless bracketed: "[::1]:8443")."""
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        return host, rest[1:] if rest.startswith(":") and rest[1:].isdigit() else None
+    host, sep, port = entry.rpartition(":")
+    if sep and host and ":" not in host and port.isdigit():
+        return host, port
+    return entry, None
 
 
 def _per_host(env: Mapping[str, str], key: str, hosts: list[str]) -> list[str] | None:
