@@ -19,6 +19,7 @@ vCenter at once and return what all of them found, in the fleet's order.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -96,6 +97,14 @@ class Fleet:
         wanted = [dict(s) for s in settings]
         if not wanted:
             raise InvalidInputError("Fleet.connect: no vCenter to connect to")
+        known = set(inspect.signature(VSphere).parameters)
+        for i, kwargs in enumerate(wanted, 1):
+            unknown = sorted(set(kwargs) - known)
+            if unknown:
+                raise InvalidInputError(
+                    f"Fleet.connect: settings #{i} have {', '.join(unknown)}, which VSphere "
+                    f"does not take; it takes {', '.join(sorted(known))}"
+                )
         with ThreadPoolExecutor(max_workers=min(8, len(wanted))) as pool:
             futures = [pool.submit(VSphere, **kwargs) for kwargs in wanted]
         made: list[VSphere] = []
@@ -397,8 +406,6 @@ def _as_of(member: str, result: Any) -> Any:
 
 
 def _parameters(method: Callable[..., Any]) -> list[str]:
-    import inspect
-
     return list(inspect.signature(method).parameters)[1:]
 
 
