@@ -54,6 +54,8 @@ _KIND_OF_PARAMETER = {
 # Placement keywords, tried in this order when the first argument does not say where to go.
 _PLACEMENT = (("host", "host"), ("cluster", "cluster"), ("resource_pool", "resource_pool"),
               ("folder", "folder"), ("datastore", "datastore"))  # fmt: skip
+# Methods whose first parameter is a local file, not an object of a vCenter.
+_FILE_FIRST = {"deploy_ovf", "upload_file"}
 _LISTINGS = {"list_vms", "list_hosts", "list_networks", "find", "find_items"}
 _NOT_ROUTED = {"close", "from_env", "settings_from_env"}
 
@@ -381,12 +383,18 @@ class Fleet:
             return next(iter(self._members)), args, kwargs
         # A bare first argument that names something: where it is.
         first = parameters[0] if parameters else None
-        if first in _KIND_OF_PARAMETER:
+        if first in _KIND_OF_PARAMETER and method not in _FILE_FIRST:
             value = args[0] if args else kwargs.get(first)
             if first == "path" and isinstance(value, str):
                 value = next((s for s in value.split("/") if s), value)  # the datacenter
             if value is not None and not isinstance(value, (list, tuple, set)):
-                return self.locate(value, _KIND_OF_PARAMETER[first])[0], args, kwargs
+                try:
+                    return self.locate(value, _KIND_OF_PARAMETER[first])[0], args, kwargs
+                except NotFoundError:
+                    # Not an object of any vCenter (a library item as a clone's source):
+                    # where it is placed says where it goes, if the call says.
+                    if not any(kwargs.get(k) is not None for k, _ in _PLACEMENT):
+                        raise
         for keyword, kind in _PLACEMENT:
             if kwargs.get(keyword) is not None:
                 return self.locate(kwargs[keyword], kind)[0], args, kwargs
