@@ -771,6 +771,14 @@ def _networks(vs: VSphere, sim: Simulator, name: str) -> None:
     vs.destroy_dvportgroup(name)
 
 
+@_case("fleet of one: list_vms + power_off + bulk", _on)
+def _fleet_of_one(vs: VSphere, sim: Simulator, vm: str) -> None:
+    fleet = vmware_wrapper.Fleet({"vc": vs})  # not closed: the connection is the battery's
+    fleet.list_vms(vm)
+    fleet.power_off(f"vc:{vm}", timeout=TIMEOUT)
+    fleet.bulk("power_on", [vm], timeout=TIMEOUT)
+
+
 # Tasks and many at once.
 
 
