@@ -29,7 +29,13 @@ def global_options(*, hidden: bool = False, prefix: str = "") -> list[click.Opti
         return click.Option([*decls, prefix + name], hidden=hidden, expose_value=True, **kwargs)
 
     return [
-        option("--host", name="host", help="vCenter or ESXi host [VMWARE_HOST]"),
+        option(
+            "--host",
+            name="host",
+            multiple=True,
+            help="vCenter or ESXi host [VMWARE_HOST]; several vCenters at once: repeat it or "
+            "give a comma list (vc1,vc2:8443), then names may say which (vc2:web-07)",
+        ),
         option("--user", name="user", help="username [VMWARE_USER]"),
         option(
             "--password",

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -24,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .. import VSphere, errors
+from .. import Fleet, VSphere, errors
 from ._words import words_of
 
 # Exit status by error family: what the caller should do next differs by family.
@@ -42,12 +44,15 @@ EXIT_CODES: list[tuple[type[BaseException], int]] = [
     (errors.VSphereError, 1),
 ]
 PARTIAL_FAILURE = 1  # some targets of a command failed
+T = TypeVar("T")
 
 ENVIRONMENT_HELP = """\b
 Environment (as Ansible's modules and govc use it):
   VMWARE_HOST, VMWARE_USER, VMWARE_PASSWORD (or VMWARE_PASSWORD_FILE), VMWARE_PORT,
   VMWARE_VALIDATE_CERTS (false: skip certificate checks), VMWARE_THUMBPRINT;
   or GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD, GOVC_INSECURE.
+  Several vCenters: VMWARE_HOST=vc1,vc2:8443 (one user and password for all, or
+  VMWARE_USERS and VMWARE_PASSWORDS: comma lists, one per vCenter, in order).
 """
 
 
@@ -64,7 +69,7 @@ class Context:
         self.password_file: str | None = None
         self.as_json = False
         self.debug = False
-        self._vs: VSphere | None = None
+        self._vs: VSphere | Fleet | None = None
         self.out = Console(highlight=False, soft_wrap=True)
         self.err = Console(stderr=True, highlight=False, soft_wrap=True)
         self.apply(given)
@@ -80,12 +85,20 @@ class Context:
                 self.debug = bool(value)
             elif key == "password_file":
                 self.password_file = value
+            elif key == "host" and isinstance(value, tuple):  # --host, which may be repeated
+                if value:
+                    self.options["host"] = ",".join(value)
             else:
                 self.options["username" if key == "user" else key] = value
 
     @property
-    def vs(self) -> VSphere:
+    def vs(self) -> VSphere | Fleet:
+        """The connection: a VSphere, or a Fleet when several vCenters are given."""
         if self._vs is None:
+            hosts = _host_list(self.options.get("host") or os.environ.get("VMWARE_HOST", ""))
+            if len(hosts) > 1:
+                self._vs = self._connect_fleet(hosts)
+                return self._vs
             options = dict(self.options)
             if self.password_file is not None:
                 options["password"] = read_password_file(self.password_file)
@@ -104,6 +117,95 @@ class Context:
                     )
             self._vs = VSphere.from_env(**options)
         return self._vs
+
+    def _connect_fleet(self, hosts: list[str]) -> Fleet:
+        """Every vCenter of a list at once, with the same options for each (a command line's
+        beat the environment's), users and passwords from VMWARE_USERS / VMWARE_PASSWORDS
+        (one per vCenter) when no single one is given."""
+        base = {**VSphere.settings_from_env(), **self.options}
+        port = self.options.get("port") or os.environ.get("VMWARE_PORT")
+        for key in ("host", "port", "protocol"):
+            base.pop(key, None)  # each entry's own (GOVC_URL names one server), else --port
+        if port:
+            base["port"] = int(port)
+        users = None if "username" in self.options else _per_host("VMWARE_USERS", len(hosts))
+        passwords = None
+        if self.password_file is not None:
+            base["password"] = read_password_file(self.password_file)
+        elif "password" not in self.options:
+            passwords = _per_host("VMWARE_PASSWORDS", len(hosts))
+        settings = []
+        for i, entry in enumerate(hosts):
+            one = {**base, **_host_entry(entry)}
+            if users is not None:
+                one["username"] = users[i]
+            if passwords is not None:
+                one["password"] = passwords[i]
+            settings.append(one)
+        missing = sorted(
+            {name for one in settings for key, name in _REQUIRED.items() if not one.get(key)}
+        )
+        if "VMWARE_PASSWORD" in missing and len(missing) == 1 and _can_ask():
+            # One prompt for them all: a fleet shares its password unless VMWARE_PASSWORDS.
+            who = f"{base.get('username', '')}@{','.join(hosts)}".lstrip("@")
+            password = click.prompt(f"Password for {who}", hide_input=True, err=True)
+            settings = [{**one, "password": one.get("password") or password} for one in settings]
+        elif missing:
+            self.fail(f"missing connection settings for the vCenters: {', '.join(missing)}", 2)
+        return Fleet.connect(settings)
+
+    def listing(
+        self,
+        read: Callable[[VSphere, str], Sequence[Any]],
+        pattern: str,
+        columns: Sequence[tuple[str, str | Callable[[Any], Any]]],
+    ) -> None:
+        """A table of ``read(vs, pattern)``'s records. On a fleet: every vCenter's at once (or
+        the one a qualified pattern names, "vc2:web-*"), under a VCENTER column, and each
+        JSON record says its "vcenter"."""
+        vs = self.vs
+        if not isinstance(vs, Fleet):
+            self.table(read(vs, pattern), columns)
+            return
+        named, rest = vs.split(pattern)
+        if named is not None:
+            found: dict[str, Any] = {named: read(vs[named], rest)}
+        else:
+            found = vs.each(lambda member: read(member, pattern))
+            for outcome in found.values():
+                if isinstance(outcome, errors.VSphereError):
+                    raise outcome
+        rows = [(name, record) for name, records in found.items() for record in records]
+        if self.as_json:
+            self.emit([{**to_json(record), "vcenter": name} for name, record in rows])
+            return
+
+        def field_of(f: str | Callable[[Any], Any]) -> Callable[[tuple[str, Any]], Any]:
+            return lambda row: f(row[1]) if callable(f) else getattr(row[1], f)
+
+        self.table(rows, [("VCENTER", lambda row: row[0])] + [(h, field_of(f)) for h, f in columns])
+
+    def per_vcenter(
+        self, refs: Sequence[str], call: Callable[[VSphere, list[str]], list[T]]
+    ) -> list[T]:
+        """``call(vs, refs)``, whose results follow its refs one for one; on a fleet, once per
+        vCenter with the refs (qualified names) it holds, the results back in refs' order."""
+        vs = self.vs
+        if not isinstance(vs, Fleet):
+            return call(vs, list(refs))
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for i, ref in enumerate(refs):
+            named, rest = vs.split(ref)
+            if named is None:
+                named, rest = vs.locate(ref)
+            groups.setdefault(named, []).append((i, rest))
+        out: list[Any] = [None] * len(refs)
+        for named, members in groups.items():
+            for (i, _), result in zip(
+                members, call(vs[named], [rest for _, rest in members]), strict=True
+            ):
+                out[i] = result
+        return out
 
     def close(self) -> None:
         if self._vs is not None:
@@ -251,6 +353,49 @@ def confirm(cx: Context, plan: list[str], action: str, yes: bool, dry_run: bool 
     if not click.confirm(f"{action[:1].upper()}{action[1:]}?", default=False, err=True):
         cx.fail("not confirmed: nothing done", 1)
     return True
+
+
+_REQUIRED = {"host": "VMWARE_HOST", "username": "VMWARE_USER", "password": "VMWARE_PASSWORD"}
+
+
+def _host_list(value: str) -> list[str]:
+    """The vCenters a --host or VMWARE_HOST names: one, or a comma list."""
+    return [h.strip() for h in value.split(",") if h.strip()]
+
+
+def _host_entry(entry: str) -> dict[str, Any]:
+    """One vCenter of a list as VSphere's arguments: "vc1", "vc2:8443", "https://vc3:8443"
+    (a scheme as GOVC_URL takes it; "http" only for simulators and labs)."""
+    if entry.count(":") > 1 and "[" not in entry and "://" not in entry:
+        return {"host": entry}  # a bare IPv6 address, no port
+    parts = urlsplit(entry if "://" in entry else "//" + entry)
+    try:
+        port = parts.port
+    except ValueError:
+        raise errors.InvalidInputError(f"{entry!r}: the port is not a number") from None
+    if not parts.hostname or parts.path.strip("/") not in ("", "sdk") or parts.username:
+        raise errors.InvalidInputError(f"{entry!r} is not a vCenter: host, host:port or URL")
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        raise errors.InvalidInputError(f"{entry!r}: the scheme is not https (or http)")
+    found: dict[str, Any] = {"host": parts.hostname}
+    if port is not None:
+        found["port"] = port
+    if parts.scheme:
+        found["protocol"] = parts.scheme
+    return found
+
+
+def _per_host(variable: str, count: int) -> list[str] | None:
+    """The comma list of a variable (VMWARE_USERS...), one per vCenter; None when unset."""
+    value = os.environ.get(variable, "")
+    if not value:
+        return None
+    values = [v.strip() for v in value.split(",")]
+    if len(values) != count or not all(values):
+        raise errors.InvalidInputError(
+            f"{variable} lists {len(values)} values for {count} vCenters"
+        )
+    return values
 
 
 def _can_ask() -> bool:

@@ -262,14 +262,16 @@ def _target(ctx: click.Context) -> _Target | None:
         prefix = "" if depth == 0 else LATE_PREFIX
         for name in (*_CONNECTION, "password_file"):
             value = context.params.get(prefix + name)
+            if isinstance(value, tuple):  # --host, which may be repeated
+                value = ",".join(value) or None
             if value is not None:
                 given[name] = value
     password_file = given.pop("password_file", None)
     options = {_CONNECTION[name]: value for name, value in given.items()}
     settings = {**VSphere.settings_from_env(), **options}
     host, user = settings.get("host"), settings.get("username")
-    if not host or not user:
-        return None
+    if not host or not user or "," in str(host):
+        return None  # several vCenters: no completion (one connection each would be slow)
     address = (
         f"{settings.get('protocol', 'https')}://{user}@{str(host).lower()}"
         f":{settings.get('port', 443)}"

@@ -48,7 +48,7 @@ def host_ls(ctx: click.Context, pattern: str) -> None:
     """List hosts: a glob over names, or over paths with a '/'. CPU% and MEM% are the use of
     the host's capacity now."""
     cx: Context = obj(ctx)
-    cx.table(cx.vs.list_hosts(pattern), HOST_COLUMNS)
+    cx.listing(lambda vs, pattern: vs.list_hosts(pattern), pattern, HOST_COLUMNS)
 
 
 @host.command("info", epilog=examples("vmw host info esx-01", "vmw --json host info esx-01"))

@@ -49,7 +49,7 @@ def ls(ctx: click.Context, path: str) -> None:
 def find(ctx: click.Context, kind: str | None, pattern: str) -> None:
     """Find objects by name (a glob), or by path when the pattern has a '/'."""
     cx: Context = obj(ctx)
-    cx.table(cx.vs.find_items(kind or "entity", pattern), ITEM_COLUMNS)
+    cx.listing(lambda vs, pattern: vs.find_items(kind or "entity", pattern), pattern, ITEM_COLUMNS)
 
 
 @click.group(cls=VmwGroup)

@@ -40,7 +40,7 @@ def network_ls(ctx: click.Context, pattern: str) -> None:
     VLAN) and opaque networks; a glob over names, or over paths with a '/'. A distributed
     switch's uplink port groups show as "uplink" under KIND."""
     cx: Context = obj(ctx)
-    cx.table(cx.vs.list_networks(pattern), NETWORK_COLUMNS)
+    cx.listing(lambda vs, pattern: vs.list_networks(pattern), pattern, NETWORK_COLUMNS)
 
 
 @click.group(cls=VmwGroup)

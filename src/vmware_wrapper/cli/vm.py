@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .. import InvalidInputError, LinuxCustomization, NicSettings
+from .. import Fleet, InvalidInputError, LinuxCustomization, NicSettings, VSphere, VSphereError
 from ._command import VmwGroup
 from ._core import Context, confirm, examples, obj, plural, report
 from ._options import placement_options
@@ -44,33 +44,61 @@ def vm() -> None:
 
 
 def targets(cx: Context, names: tuple[str, ...]) -> list[str]:
-    """The VMs several arguments name: names, paths, ids, globs, folders."""
+    """The VMs several arguments name: names, paths, ids, globs, folders (on a fleet, each
+    qualified with its vCenter)."""
     out: list[str] = []
     for name in names:
-        chosen = cx.vs.select_vms(name)
+        chosen = _select(cx.vs, name)
         if not chosen:  # a glob or an empty folder: acting on nothing is not success
             cx.fail(f"no VM matches {name!r}; nothing done", 3)
         out += chosen
     return out
 
 
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _select(vs: VSphere | Fleet, name: str) -> list[str]:
+    """What one argument names. On a fleet: a glob is matched in every vCenter; a name, path
+    or folder must be in one (qualified, or found in one alone: AmbiguousNameError lists
+    each vCenter's)."""
+    if not isinstance(vs, Fleet):
+        return vs.select_vms(name)
+    member, rest = vs.split(name)
+    if member is None and _is_glob(name):
+        found = vs.each(lambda one: one.select_vms(name))
+        for outcome in found.values():
+            if isinstance(outcome, VSphereError):
+                raise outcome
+        return [f"{at}:{label}" for at, labels in found.items() for label in labels]
+    if member is None:
+        member, rest = vs.locate(name, "entity" if "/" in name else "vm")
+    return [f"{member}:{label}" for label in vs[member].select_vms(rest)]
+
+
 @vm.command(
-    "ls", epilog=examples("vmw vm ls", "vmw vm ls 'web-*'", "vmw --json vm ls '/DC1/vm/web/*'")
+    "ls",
+    epilog=examples(
+        "vmw vm ls",
+        "vmw vm ls 'web-*'",
+        "vmw --json vm ls '/DC1/vm/web/*'",
+        "vmw --host vc1,vc2 vm ls 'web-*'      # every vCenter's, under VCENTER",
+    ),
 )
 @click.argument("pattern", default="*", shell_complete=complete_vm)
 @click.pass_context
 def vm_ls(ctx: click.Context, pattern: str) -> None:
     """List VMs and templates: a glob over names, or over paths with a '/'; a folder's path
-    lists the VMs in it and below it. Templates show as "template" under POWER."""
-    cx: Context = obj(ctx)
-    if (
-        "/" in pattern
-        and not any(c in pattern for c in "*?[")
-        and cx.vs.find_items("folder", pattern)
-    ):
-        cx.table(cx.vs.vm_infos(cx.vs.select_vms(pattern)), VM_COLUMNS)
-        return
-    cx.table(cx.vs.list_vms(pattern), VM_COLUMNS)
+    lists the VMs in it and below it. Templates show as "template" under POWER. On several
+    vCenters: every vCenter's (or one's: 'vc2:web-*'), with a VCENTER column."""
+
+    def read(vs: VSphere, pattern: str) -> list[Any]:
+        if "/" in pattern and not _is_glob(pattern) and vs.find_items("folder", pattern):
+            return vs.vm_infos(vs.select_vms(pattern))
+        return vs.list_vms(pattern)
+
+    obj(ctx).listing(read, pattern, VM_COLUMNS)
 
 
 @vm.command("info")
@@ -79,7 +107,7 @@ def vm_ls(ctx: click.Context, pattern: str) -> None:
 def vm_info(ctx: click.Context, vms: tuple[str, ...]) -> None:
     """Everything about some VMs."""
     cx: Context = obj(ctx)
-    infos = cx.vs.vm_infos(targets(cx, vms))
+    infos = cx.per_vcenter(targets(cx, vms), lambda vs, refs: vs.vm_infos(refs))
     if cx.as_json:
         cx.emit(infos)
         return
@@ -499,7 +527,7 @@ def vm_destroy(
     """Destroy VMs (powered off first). Asks first, unless --yes."""
     cx: Context = obj(ctx)
     chosen = targets(cx, vms)
-    infos = cx.vs.vm_infos(chosen)
+    infos = cx.per_vcenter(chosen, lambda vs, refs: vs.vm_infos(refs))
     templates = [info.path for info in infos if info.is_template]
     if templates and not allow_template:
         cx.fail(
@@ -548,9 +576,18 @@ def vm_move(ctx: click.Context, args: tuple[str, ...]) -> None:
     if len(args) < 2:
         raise click.UsageError("give one or more VMs, then a folder")
     chosen = targets(cx, args[:-1])
-    cx.vs.move(chosen, args[-1])
+    vs = cx.vs
+    folder_at, folder = vs.split(args[-1]) if isinstance(vs, Fleet) else (None, args[-1])
+
+    def move(member: VSphere, refs: list[str]) -> list[str]:
+        if folder_at not in (None, member.vcenter):
+            raise InvalidInputError(f"{args[-1]} is on {folder_at}: a VM moves within its vCenter")
+        member.move(refs, folder)
+        return refs
+
+    cx.per_vcenter(chosen, move)
     if cx.as_json:
-        cx.emit(cx.vs.vm_infos(chosen))
+        cx.emit(cx.per_vcenter(chosen, lambda vs, refs: vs.vm_infos(refs)))
     else:
         cx.err.print(f"moved {plural(len(chosen), 'VM')} into {args[-1]}", markup=False)
 
