@@ -70,6 +70,7 @@ bench: setup
 	$(PY) bench/by_name.py
 	$(PY) bench/ovf_memory.py
 	$(PY) bench/datastore_memory.py
+	$(PY) bench/fleet_index.py
 
 # community.vmware (from the ansible package, pinned in compat/requirements.txt, in a venv of
 # its own) running everyday tasks against the simulator: a line per task, "N of M passed".

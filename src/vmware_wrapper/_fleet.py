@@ -27,7 +27,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from ._base.models import VMInfo
+from ._base.models import HostInfo, NetworkInfo, VMInfo
 from ._base.types import Selection
 from ._operations.bulk import BulkProgress, BulkResult
 from ._transport.env import settings_from_env
@@ -54,8 +54,15 @@ _KIND_OF_PARAMETER = {
 # Placement keywords, tried in this order when the first argument does not say where to go.
 _PLACEMENT = (("host", "host"), ("cluster", "cluster"), ("resource_pool", "resource_pool"),
               ("folder", "folder"), ("datastore", "datastore"))  # fmt: skip
+# The parameters that name something of a vCenter, and so may be qualified with it; free
+# text (a new name, notes, a description) is never taken apart.
+_NAMING = {
+    *_KIND_OF_PARAMETER, *(k for k, _ in _PLACEMENT),
+    "objs", "target", "destination", "datastore_path", "item",
+}  # fmt: skip
 # Methods whose first parameter is a local file, not an object of a vCenter.
 _FILE_FIRST = {"deploy_ovf", "upload_file"}
+_WITH_VCENTER = (VMInfo, HostInfo, NetworkInfo)
 _LISTINGS = {"list_vms", "list_hosts", "list_networks", "find", "find_items"}
 _NOT_ROUTED = {"close", "from_env", "settings_from_env"}
 
@@ -120,7 +127,12 @@ class Fleet:
             for vs in made:
                 vs.close()
             raise failure
-        return cls(made)
+        try:
+            return cls(made)
+        except BaseException:  # refused (two connections to one vCenter): none left open
+            for vs in made:
+                vs.close()
+            raise
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Fleet:
@@ -256,6 +268,9 @@ class Fleet:
             return next(iter(self._members)), ref
         found = self.each(lambda vs: vs.path_of(vs.get(kind, ref)))
         hits = {n: p for n, p in found.items() if not isinstance(p, VSphereError)}
+        wrong = [e for e in found.values() if isinstance(e, InvalidInputError)]
+        if wrong:  # the same input everywhere: what is wrong with it, not who did not answer
+            raise wrong[0]
         unsure = {
             n: e for n, e in found.items()
             if isinstance(e, VSphereError) and not isinstance(e, NotFoundError)
@@ -333,7 +348,9 @@ class Fleet:
             raise AttributeError(name)
         if name in _LISTINGS:
             return lambda *args, **kwargs: [
-                item for items in self._listing(name, args, kwargs).values() for item in items
+                _as_of(member, item)
+                for member, items in self._listing(name, args, kwargs).items()
+                for item in items
             ]
         method = getattr(VSphere, name)
         if not callable(method):
@@ -361,14 +378,15 @@ class Fleet:
         """Which vCenter a call goes to, and its arguments with the qualifiers taken off."""
         named: set[str] = set()
         new_args = []
-        for value in args:
-            member, rest = self.split(value)
+        for i, value in enumerate(args):
+            key = parameters[i] if i < len(parameters) else ""
+            member, rest = self.split(value) if key in _NAMING else (None, value)
             if member is not None:
                 named.add(member)
             new_args.append(rest)
         new_kwargs = {}
         for key, value in kwargs.items():
-            member, rest = self.split(value)
+            member, rest = self.split(value) if key in _NAMING else (None, value)
             if member is not None:
                 named.add(member)
             new_kwargs[key] = rest
@@ -405,10 +423,11 @@ class Fleet:
 
 
 def _as_of(member: str, result: Any) -> Any:
-    """A result with the VMInfo records in it naming their vCenter as the fleet names it."""
-    if isinstance(result, VMInfo):
+    """A result whose records (VMInfo, HostInfo, NetworkInfo) name their vCenter as the
+    fleet names it."""
+    if isinstance(result, _WITH_VCENTER):
         return replace(result, vcenter=member)
-    if isinstance(result, list) and result and all(isinstance(r, VMInfo) for r in result):
+    if isinstance(result, list) and result and all(isinstance(r, _WITH_VCENTER) for r in result):
         return [replace(r, vcenter=member) for r in result]
     return result
 

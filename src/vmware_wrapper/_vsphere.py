@@ -225,7 +225,9 @@ class VSphere(
     def vcenter(self) -> str:
         """This connection's server as a fleet names it.
 
-            vs.vcenter   # "vc1.example.com"; with ":port" when not the protocol's own port
+            vs.vcenter   # "vc1.example.com"
+
+        The host, with ":port" when the port is not the protocol's own.
         """
         return self._session.settings.vcenter
 

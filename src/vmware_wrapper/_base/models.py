@@ -112,6 +112,7 @@ class HostInfo:
     memory_usage_mb: int
     vm_count: int
     version: str  # e.g. "VMware ESXi 8.0.3 build-..."
+    vcenter: str | None = None  # the vCenter it is on, in a fleet's listings
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class NetworkInfo:
     switch: str | None  # a distributed port group's switch
     vlan: int | None  # a distributed port group's VLAN id (None: trunk, or not known)
     uplink: bool  # a distributed switch's uplink port group (VMs cannot join it)
+    vcenter: str | None = None  # the vCenter it is on, in a fleet's listings
 
 
 @dataclass(frozen=True)
