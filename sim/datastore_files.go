@@ -1,7 +1,7 @@
 package main
 
 // Tasks of the FileManager (DeleteDatastoreFile_Task, MoveDatastoreFile_Task,
-// CopyDatastoreFile_Task) name a managed entity, as every task does on vCenter:
+// CopyDatastoreFile_Task) and of datastore browsers (searchTaskEntity) name a managed entity, as every task does on vCenter:
 // TaskInfo.entity is a ManagedEntity in the WSDL, and for these methods vCenter names the
 // datacenter the call was given.
 //
@@ -23,13 +23,17 @@ package main
 import (
 	"net/http/httptest"
 
+	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
 // fileTaskMethods are the FileManager methods whose tasks fileTaskEntity mends.
-var fileTaskMethods = []string{"DeleteDatastoreFile_Task", "MoveDatastoreFile_Task", "CopyDatastoreFile_Task"}
+var fileTaskMethods = []string{
+	"DeleteDatastoreFile_Task", "MoveDatastoreFile_Task", "CopyDatastoreFile_Task",
+	"SearchDatastore_Task", "SearchDatastoreSubFolders_Task",
+}
 
 func init() {
 	// Through the hooked methods' path of the middleware, so that after() sees their answers.
@@ -49,6 +53,12 @@ func fileTaskEntity(body []byte, rec *httptest.ResponseRecorder) {
 		datacenter = req.SourceDatacenter
 	case *types.CopyDatastoreFile_Task:
 		datacenter = req.SourceDatacenter
+	case *types.SearchDatastore_Task:
+		searchTaskEntity(req.DatastorePath, rec)
+		return
+	case *types.SearchDatastoreSubFolders_Task:
+		searchTaskEntity(req.DatastorePath, rec)
+		return
 	default:
 		return
 	}
@@ -69,5 +79,25 @@ func fileTaskEntity(body []byte, rec *httptest.ResponseRecorder) {
 	newContext().WithLock(task, func() {
 		task.Info.Entity = &entity
 		task.Info.EntityName = name
+	})
+}
+
+// searchTaskEntity names the searched datastore as the entity of a datastore browser's task
+// from the start. Upstream's fix (above) names it only once the task runs, and since v0.30
+// tasks run after the answer: a client that reads the task's info at once meets the browser,
+// which is no ManagedEntity, and pyVmomi fails to read the info (a race, seen now and then).
+func searchTaskEntity(datastorePath string, rec *httptest.ResponseRecorder) {
+	var path object.DatastorePath
+	if !path.FromString(datastorePath) {
+		return
+	}
+	ds := datastoreNamed(path.Datastore)
+	task, ok := reg.Get(returnedTask(rec.Body.Bytes())).(*simulator.Task)
+	if ds == nil || !ok {
+		return
+	}
+	newContext().WithLock(task, func() {
+		task.Info.Entity = &ds.Self
+		task.Info.EntityName = ds.Name
 	})
 }

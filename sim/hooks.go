@@ -87,7 +87,8 @@ func (e *extensions) after(method string, this types.ManagedObjectReference, bod
 		noteImportLease(body, rec)
 	case "HttpNfcLeaseComplete":
 		labelImported(this) // see device_labels.go
-	case "DeleteDatastoreFile_Task", "MoveDatastoreFile_Task", "CopyDatastoreFile_Task":
+	case "DeleteDatastoreFile_Task", "MoveDatastoreFile_Task", "CopyDatastoreFile_Task",
+		"SearchDatastore_Task", "SearchDatastoreSubFolders_Task":
 		fileTaskEntity(body, rec) // see datastore_files.go
 	case "MarkAsTemplate", "MarkAsVirtualMachine":
 		// The stock simulator changes the VM's fields without telling property collectors,

@@ -141,6 +141,14 @@ def test_one_vcenter_lists_as_before_without_a_vcenter_column(sims) -> None:
     assert sorted(line[0] for line in lines) == ["DC0_H0_VM0", "DC0_H0_VM1"]
 
 
+def test_one_vcenter_given_as_a_url_with_its_port(sims) -> None:
+    r = run(sims[:1], "--host", entry(sims[0]), "vm", "ls", "DC0_H0_*", env={"VMWARE_HOST": ""})
+    assert r.code == 0, r.err
+    header, *lines = rows(r.out)
+    assert header[0] == "NAME"
+    assert sorted(line[0] for line in lines) == ["DC0_H0_VM0", "DC0_H0_VM1"]
+
+
 def test_repeated_host_options_make_a_fleet(sims, sis) -> None:
     r = run(
         sims[:1],

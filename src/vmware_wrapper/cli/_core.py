@@ -100,6 +100,8 @@ class Context:
                 self._vs = self._connect_fleet(hosts)
                 return self._vs
             options = dict(self.options)
+            if hosts and (":" in hosts[0] or "[" in hosts[0]):
+                options.update(_host_entry(hosts[0]))  # "vc1:8443", "https://vc1:8443"
             if self.password_file is not None:
                 options["password"] = read_password_file(self.password_file)
             elif not options.get("password"):
